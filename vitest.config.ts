@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url))
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the sources; child processes in tests run the built dist.
+    alias: [
+      { find: /^@tally\/sdk\/spool$/, replacement: src('./packages/sdk/src/spool/index.ts') },
+      { find: /^@tally\/sdk$/, replacement: src('./packages/sdk/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+})
