@@ -1,0 +1,74 @@
+/**
+ * Every error Tally raises on purpose carries one of these codes. The list is the contract
+ * shared by the SDK, the CLI, the server's JSON errors and the Python client: a code, once
+ * published, keeps its meaning. Add new codes; never rename one.
+ */
+export const ERROR_CODES = {
+  /** A required option or argument is missing or has the wrong type. */
+  invalid_argument: 'invalid_argument',
+  /** A project name is empty, too long, or not a string. */
+  invalid_project: 'invalid_project',
+  /** A run name, group or description breaks its limits. */
+  invalid_name: 'invalid_name',
+  /** Tags are not an array of short, non-empty strings. */
+  invalid_tags: 'invalid_tags',
+  /** Config is not a plain JSON object (functions, cycles, bigint, class instances). */
+  invalid_config: 'invalid_config',
+  /** A metric key is empty, longer than 255 characters or not a string. */
+  invalid_key: 'invalid_key',
+  /** A metric value is not a number. */
+  invalid_value: 'invalid_value',
+  /** A step is negative, fractional, not a number or beyond 2^53. */
+  invalid_step: 'invalid_step',
+  /** `resume` is not one of never, allow, must, or lacks an id or name. */
+  invalid_resume: 'invalid_resume',
+  /** `resume: 'must'` named a run that does not exist. */
+  run_not_found: 'run_not_found',
+  /** `resume: 'never'` named an id that already exists. */
+  run_exists: 'run_exists',
+  /** The run was finished; log into a new or resumed run instead. */
+  run_finished: 'run_finished',
+  /** A module-level call (`tally.log`, `tally.config`, …) came before `tally.init`. */
+  no_active_run: 'no_active_run',
+  /** Writing to the spool failed; the SDK keeps the data in memory and retries. */
+  spool_io: 'spool_io',
+  /** A spool file is not in Tally's spool format. */
+  spool_format: 'spool_format',
+  /** A project, run or metric key does not exist. */
+  not_found: 'not_found',
+  /** A series cursor is malformed. */
+  invalid_cursor: 'invalid_cursor',
+  /** A query parameter (filter, sort, limit, bucket count, range) is out of range. */
+  invalid_query: 'invalid_query',
+  /** The CLI did not recognise a command or option. */
+  unknown_command: 'unknown_command',
+  /** The store could not be opened or migrated. */
+  store_unavailable: 'store_unavailable',
+} as const
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+/**
+ * The one error class of Tally. `code` is stable and machine-readable; `message` says what
+ * happened and what to do next.
+ *
+ * @example
+ * try { run.log({ '': 1 }) } catch (e) { if (e instanceof TallyError && e.code === 'invalid_key') … }
+ */
+export class TallyError extends Error {
+  readonly code: ErrorCode
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'TallyError'
+    this.code = code
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message }
+  }
+}
+
+export function isTallyError(e: unknown): e is TallyError {
+  return e instanceof TallyError
+}

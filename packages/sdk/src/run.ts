@@ -1,0 +1,351 @@
+import { hostname } from 'node:os'
+import { PointBuffer } from './batch.js'
+import { TallyError } from './errors.js'
+import type { JsonValue } from './json.js'
+import { track, untrack } from './lifecycle.js'
+import { newRunName, newWriterId } from './names.js'
+import { type ResolvedRun, resolveRun } from './resolve.js'
+import type { SpoolEvent, WriterInfo } from './spool/format.js'
+import { SpoolWriter, writeRunIndex } from './spool/writer.js'
+import { checkConfig, checkKey, checkStep, checkValue } from './validate.js'
+
+export const SDK_VERSION = '0.1.0'
+
+export type ResumeMode = 'never' | 'allow' | 'must'
+
+export interface InitOptions {
+  /** Project the run belongs to. Default: `TALLY_PROJECT`, else "default". */
+  project?: string
+  /** Readable name; generated (`brisk-river-42`) when absent. Names need not be unique. */
+  name?: string
+  /** Run id (1–64 of `[A-Za-z0-9_-]`); generated when absent. */
+  id?: string
+  group?: string
+  tags?: string[]
+  description?: string
+  /** Hyperparameters: a plain JSON object. */
+  config?: Record<string, unknown>
+  /**
+   * `never` (default) always creates a run; `allow` resumes the run with this id, or the
+   * latest with this name, or creates one; `must` resumes it or throws `run_not_found`.
+   * A resumed run continues at its last step + 1.
+   */
+  resume?: ResumeMode
+  /** Where the spool and store live. Default: `TALLY_DIR`, else `~/.tally`. */
+  dir?: string
+  /** How often the background flush runs, in ms. Default 500. */
+  flushIntervalMs?: number
+  /** Write a heartbeat when nothing else was written for this long, in ms. Default 10,000. */
+  heartbeatMs?: number
+  /** Called when writing the spool fails (the data is kept and retried). Default: a warning on stderr. */
+  onError?: (error: TallyError) => void
+}
+
+export interface LogOptions {
+  /** Integer ≥ 0. Default: the previous call's step + 1 (0 for a new run). */
+  step?: number
+}
+
+export interface FinishOptions {
+  /** Default `finished`. */
+  status?: 'finished' | 'failed'
+  error?: string
+  exitCode?: number
+}
+
+/** Flush as soon as the batch holds this many values, not only on the timer. */
+const FLUSH_POINTS = 200_000
+
+type RunState = 'running' | 'finished'
+
+/**
+ * A run: what `init` returns. `log` appends to memory and never waits on I/O; a background
+ * flush writes the spool every 0.5 s (and `log` itself once 0.5 s have passed or the batch
+ * is large, so a tight synchronous loop is durable too).
+ */
+export class Run {
+  readonly id: string
+  readonly project: string
+  readonly name: string
+  readonly group: string | null
+  readonly tags: readonly string[]
+  readonly description: string | null
+  readonly dir: string
+  /** True when `init` resumed an existing run. */
+  readonly resumed: boolean
+  /** The dashboard address of this run; set in remote mode. */
+  readonly url: string | undefined = undefined
+  /**
+   * Hyperparameters. Setting a key (`run.config.lr = 0.1`) or `run.config.update({...})`
+   * records the change.
+   */
+  readonly config: Record<string, JsonValue> & { update(values: Record<string, unknown>): void }
+  /** Explicit summary values; they win over the last logged value of a metric. */
+  readonly summary: Record<string, JsonValue> & { update(values: Record<string, unknown>): void }
+
+  private readonly buffer = new PointBuffer()
+  private readonly writer: SpoolWriter
+  private readonly events: SpoolEvent[] = []
+  private readonly flushIntervalMs: number
+  private readonly heartbeatMs: number
+  private readonly onError: (error: TallyError) => void
+  private readonly timer: NodeJS.Timeout
+  private nextStep: number
+  private lastFlushAt: number
+  private lastWriteAt: number
+  private lastErrorAt = 0
+  private state: RunState = 'running'
+
+  /** Use `init()`. */
+  constructor(options: InitOptions = {}) {
+    const resolved: ResolvedRun = resolveRun(options)
+    this.id = resolved.id
+    this.project = resolved.project
+    this.name = resolved.name ?? newRunName()
+    this.group = resolved.group
+    this.tags = Object.freeze([...resolved.tags])
+    this.description = resolved.description
+    this.dir = resolved.dir
+    this.resumed = resolved.resumed
+    this.nextStep = resolved.lastStep + 1
+    this.flushIntervalMs = options.flushIntervalMs ?? 500
+    this.heartbeatMs = options.heartbeatMs ?? 10_000
+    this.onError = options.onError ?? warnOnce
+    const now = Date.now()
+    const writer: WriterInfo = {
+      id: newWriterId(),
+      host: hostname(),
+      pid: process.pid,
+      runtime: `node/${process.versions.node} tally-sdk/${SDK_VERSION}`,
+      startedAt: now,
+    }
+    if (!resolved.resumed) writeRunIndex(this.dir, { id: this.id, project: this.project, name: this.name, createdAt: resolved.createdAt })
+    this.writer = new SpoolWriter(this.dir, this.id, writer.id)
+    this.writer.event({
+      type: 'run',
+      at: now,
+      writer,
+      id: this.id,
+      project: this.project,
+      name: this.name,
+      group: this.group,
+      tags: [...this.tags],
+      description: this.description,
+      config: resolved.config,
+      createdAt: resolved.createdAt,
+      resumed: resolved.resumed,
+      system: {
+        host: writer.host,
+        pid: process.pid,
+        platform: process.platform,
+        arch: process.arch,
+        runtime: writer.runtime,
+        argv: process.argv.slice(),
+        cwd: process.cwd(),
+      },
+    })
+    // The run exists on disk before init returns: a crash a moment later still shows it.
+    this.writer.commit()
+    this.lastFlushAt = now
+    this.lastWriteAt = now
+    this.config = recordingObject(resolved.config, 'config', (values) => this.queue({ type: 'config', at: Date.now(), config: values }))
+    this.summary = recordingObject({}, 'summary', (values) => this.queue({ type: 'summary', at: Date.now(), summary: values }))
+    this.timer = setInterval(() => this.tick(), this.flushIntervalMs)
+    this.timer.unref()
+    track(this)
+  }
+
+  /** The step the next `log` call without a step will use. */
+  get step(): number {
+    return this.nextStep
+  }
+
+  get finished(): boolean {
+    return this.state === 'finished'
+  }
+
+  /**
+   * Log numeric metrics at one step. NaN and ±Infinity are kept. A value logged again at the
+   * same (key, step) replaces the earlier one. Throws `TallyError` on invalid input and
+   * logs nothing of that call.
+   *
+   * @example
+   * run.log({ loss: 0.25, 'train/acc': 0.91 })
+   * run.log({ val_loss: 0.3 }, { step: 100 })
+   */
+  log(metrics: Record<string, number>, options?: LogOptions): void {
+    if (this.state !== 'running') throw finishedError(this)
+    if (metrics === null || typeof metrics !== 'object' || Array.isArray(metrics)) {
+      throw new TallyError('invalid_argument', 'log() takes an object of metric names to numbers, e.g. run.log({ loss: 0.1 })')
+    }
+    const step = options?.step === undefined ? this.nextStep : checkStep(options.step)
+    const now = Date.now()
+    const buffer = this.buffer
+    buffer.beginRow(step, now)
+    try {
+      for (const key in metrics) {
+        const value = metrics[key]
+        if (typeof value !== 'number') checkValue(key, value)
+        let id = buffer.keyId(key)
+        if (id === undefined) id = buffer.addKey(checkKey(key))
+        buffer.push(id, value as number)
+      }
+    } catch (e) {
+      buffer.abortRow()
+      throw e
+    }
+    buffer.endRow()
+    this.nextStep = step + 1
+    if (buffer.points >= FLUSH_POINTS || now - this.lastFlushAt >= this.flushIntervalMs) this.tryFlush(now)
+  }
+
+  /**
+   * Record a final result (e.g. test accuracy). Results appear in the run's summary and win
+   * over logged values of the same key.
+   *
+   * @example
+   * run.result('test_acc', 0.97)
+   */
+  result(key: string, value: number): void {
+    if (this.state !== 'running') throw finishedError(this)
+    checkKey(key)
+    checkValue(key, value)
+    this.queue({ type: 'result', at: Date.now(), key, value })
+  }
+
+  /**
+   * Resolves when everything logged so far is in the spool. Rejects with `spool_io` when
+   * the spool cannot be written after a few tries; the data stays queued and is retried.
+   *
+   * @example
+   * await run.flush()
+   */
+  async flush(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.flushSync()
+        return
+      } catch (e) {
+        if (attempt >= 4) throw e
+        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt))
+      }
+    }
+  }
+
+  /**
+   * Flush, mark the run finished (or failed) and close its spool file. Later `log` calls
+   * throw `run_finished`. Calling it twice is harmless.
+   *
+   * @example
+   * await run.finish()
+   */
+  async finish(options: FinishOptions = {}): Promise<void> {
+    if (this.state === 'finished') return
+    await this.flush()
+    this.finishSync(options)
+  }
+
+  /** Synchronous finish, for exit handlers. */
+  finishSync(options: FinishOptions = {}): void {
+    if (this.state === 'finished') return
+    this.state = 'finished'
+    clearInterval(this.timer)
+    untrack(this)
+    const event: SpoolEvent = { type: 'status', at: Date.now(), status: options.status ?? 'finished' }
+    if (options.error !== undefined) event.error = options.error
+    if (options.exitCode !== undefined) event.exitCode = options.exitCode
+    this.events.push(event)
+    try {
+      this.drain()
+      this.writer.close()
+    } catch (e) {
+      this.report(e)
+    }
+  }
+
+  /** Write the batch and queued events now. Throws `spool_io` when the write fails. */
+  flushSync(): void {
+    this.drain()
+    this.writer.commit()
+    this.lastFlushAt = Date.now()
+    this.lastWriteAt = this.lastFlushAt
+  }
+
+  private drain(): void {
+    if (this.buffer.rows > 0) this.writer.points(this.buffer.take())
+    for (const event of this.events) this.writer.event(event)
+    this.events.length = 0
+  }
+
+  private queue(event: SpoolEvent): void {
+    if (this.state !== 'running') throw finishedError(this)
+    this.events.push(event)
+  }
+
+  private tryFlush(now: number): void {
+    try {
+      this.flushSync()
+    } catch (e) {
+      // Never throw I/O errors into the training loop: keep the data and retry on the next tick.
+      this.lastFlushAt = now
+      this.report(e)
+    }
+  }
+
+  private tick(): void {
+    const now = Date.now()
+    if (this.buffer.rows === 0 && this.events.length === 0 && this.writer.pendingRecords === 0) {
+      if (now - this.lastWriteAt < this.heartbeatMs) return
+      this.events.push({ type: 'heartbeat', at: now })
+    }
+    this.tryFlush(now)
+  }
+
+  private report(e: unknown): void {
+    const error = e instanceof TallyError ? e : new TallyError('spool_io', String(e), { cause: e })
+    const now = Date.now()
+    if (now - this.lastErrorAt < 30_000) return
+    this.lastErrorAt = now
+    this.onError(error)
+  }
+}
+
+function finishedError(run: Run): TallyError {
+  return new TallyError('run_finished', `run ${run.id} (${run.name}) is finished; call init() to start or resume a run`)
+}
+
+function warnOnce(error: TallyError): void {
+  process.stderr.write(`tally: ${error.message}\n`)
+}
+
+/**
+ * A plain-looking object that records every change: `obj.key = v` or `obj.update({...})`.
+ * Values must be JSON; anything else throws `invalid_config` at the assignment.
+ */
+function recordingObject(
+  initial: { [key: string]: JsonValue },
+  what: string,
+  record: (values: { [key: string]: JsonValue }) => void,
+): Record<string, JsonValue> & { update(values: Record<string, unknown>): void } {
+  const data: Record<string, JsonValue> = { ...initial }
+  const update = (values: Record<string, unknown>): void => {
+    const checked = checkConfig(values, what)
+    record(checked)
+    Object.assign(data, checked)
+  }
+  return new Proxy(data, {
+    get(target, prop, receiver) {
+      if (prop === 'update' && !Object.hasOwn(target, 'update')) return update
+      if (prop === 'toJSON') return () => ({ ...target })
+      return Reflect.get(target, prop, receiver)
+    },
+    set(_target, prop, value) {
+      if (typeof prop !== 'string') return false
+      update({ [prop]: value })
+      return true
+    },
+    deleteProperty() {
+      throw new TallyError('invalid_config', `${what} keys cannot be deleted; set the key to null instead`)
+    },
+  }) as Record<string, JsonValue> & { update(values: Record<string, unknown>): void }
+}

@@ -1,0 +1,119 @@
+/**
+ * The spool format, version 1. `docs/spool-format.md` is its specification; this file and
+ * `codec.ts` are the reference implementation. All integers and floats are little-endian.
+ *
+ *   file    = MAGIC record*
+ *   record  = length:u32 crc32:u32 body[length]          (length is a multiple of 8)
+ *   body    = seq:u64 kind:u8 zero[7] payload zero-padding
+ *
+ * Records start on 8-byte boundaries, so a reader can view float arrays in place.
+ */
+import type { JsonValue } from '../json.js'
+
+/** "TSPOOL" + format version 1 + newline: 8 bytes. */
+export const MAGIC = Buffer.from('TSPOOL1\n', 'latin1')
+export const RECORD_HEADER_BYTES = 8
+export const BODY_HEADER_BYTES = 16
+/** A record body may not exceed this; larger batches are split by the writer. */
+export const MAX_BODY_BYTES = 256 * 1024 * 1024
+
+export const KIND_EVENT = 1
+export const KIND_POINTS = 2
+
+export type RunStatus = 'running' | 'finished' | 'failed' | 'crashed'
+
+/** Who wrote a spool file: one process writing one run. */
+export interface WriterInfo {
+  /** Random id, also the file name. */
+  id: string
+  host: string
+  pid: number
+  /** e.g. "node/20.20.2 tally-sdk/0.1.0" */
+  runtime: string
+  startedAt: number
+}
+
+/** The first record of every spool file: the run as its writer opened it. */
+export interface RunEvent {
+  type: 'run'
+  at: number
+  writer: WriterInfo
+  id: string
+  project: string
+  name: string
+  group: string | null
+  tags: string[]
+  description: string | null
+  config: { [key: string]: JsonValue }
+  createdAt: number
+  /** True when this writer resumed an existing run. */
+  resumed: boolean
+  system: { [key: string]: JsonValue }
+}
+
+/** Shallow merge into the run's config. */
+export interface ConfigEvent {
+  type: 'config'
+  at: number
+  config: { [key: string]: JsonValue }
+}
+
+/** Shallow merge into the run's explicit summary (wins over last logged values). */
+export interface SummaryEvent {
+  type: 'summary'
+  at: number
+  summary: { [key: string]: JsonValue }
+}
+
+/** A final result (Tora's `tresult`, `run.result`). Results also appear in the summary. */
+export interface ResultEvent {
+  type: 'result'
+  at: number
+  key: string
+  value: number
+}
+
+export interface StatusEvent {
+  type: 'status'
+  at: number
+  status: Exclude<RunStatus, 'running' | 'crashed'>
+  /** Why the run failed: an exception message or the signal that ended it. */
+  error?: string
+  exitCode?: number
+}
+
+/** Written when nothing else was for a while, so a live run is told from a dead one. */
+export interface HeartbeatEvent {
+  type: 'heartbeat'
+  at: number
+}
+
+/** Changes to the run's descriptive fields after `init`. */
+export interface MetaEvent {
+  type: 'meta'
+  at: number
+  name?: string
+  group?: string | null
+  tags?: string[]
+  description?: string | null
+}
+
+export type SpoolEvent = RunEvent | ConfigEvent | SummaryEvent | ResultEvent | StatusEvent | HeartbeatEvent | MetaEvent
+
+/**
+ * A batch of logged rows, column-wise. Row r has step `steps[r]`, wall time `times[r]`
+ * (ms since the epoch) and `counts[r]` values; the values of all rows follow one another
+ * in `keyIndex`/`values`, `keyIndex` pointing into `keys`.
+ */
+export interface PointsBatch {
+  keys: string[]
+  steps: Float64Array
+  times: Float64Array
+  counts: Uint32Array
+  keyIndex: Uint32Array
+  values: Float64Array
+}
+
+export type SpoolRecord =
+  | { seq: number; kind: typeof KIND_EVENT; event: SpoolEvent }
+  | { seq: number; kind: typeof KIND_POINTS; points: PointsBatch }

@@ -1,0 +1,8 @@
+export type { JsonValue } from '../json.js'
+export { parseTagged, stringifyTagged, tagNonFinite, toPlainJson, untagNonFinite } from '../json.js'
+export type { DecodeResult, StopReason } from './codec.js'
+export { decodeRecords, encodeEvent, encodeHeader, encodePoints, hasMagic } from './codec.js'
+export * from './format.js'
+export type { RunIndex, RunSpoolScan, SpoolFileRead, SpoolRunDir } from './reader.js'
+export { listSpool, readRunIndex, readSpoolFile, scanRunSpool } from './reader.js'
+export { SpoolWriter, spoolDir, writeRunIndex } from './writer.js'
