@@ -1,0 +1,113 @@
+import { TallyError } from '@tally/sdk'
+import type Database from 'better-sqlite3'
+
+/**
+ * The schema, as steps applied in order. Step i brings the database to version i + 1, kept
+ * in `PRAGMA user_version`. Released steps are never edited: change the schema by adding one.
+ *
+ * JSON columns hold tagged JSON (`stringifyTagged`) so NaN and ±Infinity survive. REAL
+ * columns cannot hold NaN (SQLite stores it as NULL), so a NULL min, max or last reads as NaN.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE workspaces (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+  );
+  INSERT INTO workspaces (id, name) VALUES (1, 'default');
+
+  CREATE TABLE projects (
+    id INTEGER PRIMARY KEY,
+    workspace_id INTEGER NOT NULL REFERENCES workspaces (id),
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_activity_at INTEGER NOT NULL,
+    UNIQUE (workspace_id, name)
+  );
+
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects (id),
+    name TEXT NOT NULL,
+    group_name TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    description TEXT,
+    config TEXT NOT NULL DEFAULT '{}',
+    explicit_summary TEXT NOT NULL DEFAULT '{}',
+    results TEXT NOT NULL DEFAULT '{}',
+    -- Cached merge: last value of every series, then explicit_summary, then results.
+    summary TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL,
+    error TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    heartbeat_at INTEGER NOT NULL,
+    last_step INTEGER,
+    system TEXT NOT NULL DEFAULT '{}'
+  );
+  CREATE INDEX runs_by_project ON runs (project_id, created_at);
+  CREATE INDEX runs_by_status ON runs (project_id, status);
+
+  CREATE TABLE series (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    first_step INTEGER NOT NULL,
+    last_step INTEGER NOT NULL,
+    last_value REAL,
+    -- Bumped whenever points at or before last_step arrive, which invalidates cursors.
+    rewrites INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (run_id, key)
+  );
+
+  -- Chunks of one series cover disjoint step ranges. data last, so the stats columns sit
+  -- on the row's own page and reading them does not touch the blob's overflow pages.
+  CREATE TABLE chunks (
+    series_id INTEGER NOT NULL REFERENCES series (id) ON DELETE CASCADE,
+    first_step INTEGER NOT NULL,
+    last_step INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    min REAL,
+    max REAL,
+    last REAL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (series_id, first_step)
+  );
+
+  CREATE TABLE writers (
+    writer_id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    acked_seq INTEGER NOT NULL,
+    file TEXT,
+    offset INTEGER NOT NULL DEFAULT 0,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    runtime TEXT NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    closed INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX writers_by_run ON writers (run_id);
+  `,
+]
+
+/** Bring the database to the newest schema, in one transaction. */
+export function migrate(db: Database.Database, path: string): void {
+  const version = (): number => db.pragma('user_version', { simple: true }) as number
+  const tooNew = (v: number): TallyError =>
+    new TallyError(
+      'store_unavailable',
+      `${path} has schema version ${v}, newer than this Tally knows (${MIGRATIONS.length}); upgrade Tally (npm install @tally/server@latest) to open it`,
+    )
+  if (version() > MIGRATIONS.length) throw tooNew(version())
+  if (version() === MIGRATIONS.length) return
+  // IMMEDIATE, and the version read again inside, so two processes opening a new file at
+  // once do not both apply the same step.
+  db.transaction(() => {
+    const from = version()
+    if (from > MIGRATIONS.length) throw tooNew(from)
+    for (let v = from; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] as string)
+    db.pragma(`user_version = ${MIGRATIONS.length}`)
+  }).immediate()
+}
