@@ -1,0 +1,7 @@
+export type { CliIO } from './cli/cli.js'
+export { openLocalStore, runCli } from './cli/cli.js'
+export type { IngestOptions, IngestProblem, IngestReport } from './ingest/ingest-spool.js'
+export { ingestSpool } from './ingest/ingest-spool.js'
+export { parseCondition } from './query/parse-condition.js'
+export { openSqliteStore } from './store/sqlite/sqlite-store.js'
+export type * from './store/store.js'
