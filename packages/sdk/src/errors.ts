@@ -44,6 +44,20 @@ export const ERROR_CODES = {
   unknown_command: 'unknown_command',
   /** The store could not be opened or migrated. */
   store_unavailable: 'store_unavailable',
+  /** A workspace (or other uniquely named thing) with this name exists already. */
+  already_exists: 'already_exists',
+  /** Spool records skipped past the acknowledged sequence; resend from `ackedSeq` + 1. */
+  seq_gap: 'seq_gap',
+  /** No API key, or one that is unknown or revoked (HTTP 401). */
+  unauthorized: 'unauthorized',
+  /** The key's role does not allow this (HTTP 403); e.g. a viewer key trying to log. */
+  forbidden: 'forbidden',
+  /** A request body over the server's limit (HTTP 413). */
+  payload_too_large: 'payload_too_large',
+  /** The request is not valid JSON or not what the route expects (HTTP 400). */
+  invalid_request: 'invalid_request',
+  /** The server could not be reached or answered with an error; the SDK keeps the data and retries. */
+  server_unreachable: 'server_unreachable',
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES
@@ -57,15 +71,19 @@ export type ErrorCode = keyof typeof ERROR_CODES
  */
 export class TallyError extends Error {
   readonly code: ErrorCode
+  /** Machine-readable facts beside the message, e.g. `{ ackedSeq: 41 }` on `seq_gap`. */
+  readonly details: Readonly<Record<string, string | number | boolean | null>> | undefined
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, string | number | boolean | null> }) {
     super(message, options)
     this.name = 'TallyError'
     this.code = code
+    this.details = options?.details
   }
 
-  toJSON(): { code: ErrorCode; message: string } {
-    return { code: this.code, message: this.message }
+  /** `{ code, message, ...details }`: the `error` object of the server's JSON answers. */
+  toJSON(): { code: ErrorCode; message: string; [detail: string]: string | number | boolean | null } {
+    return { ...this.details, code: this.code, message: this.message }
   }
 }
 

@@ -120,6 +120,11 @@ describe('log', () => {
     const run = init({ project: 'p', dir })
     expect(() => run.log({ '': 1 })).toThrow(code('invalid_key'))
     expect(() => run.log({ ['k'.repeat(256)]: 1 })).toThrow(code('invalid_key'))
+    // NUL cannot be stored by every backend (PostgreSQL text), so no key or name holds one.
+    expect(() => run.log({ 'a\u0000b': 1 })).toThrow(code('invalid_key'))
+    expect(() => init({ project: 'p', dir, name: 'x\u0000' })).toThrow(code('invalid_name'))
+    expect(() => init({ project: 'p\u0000', dir })).toThrow(code('invalid_project'))
+    expect(() => init({ project: 'p', dir, tags: ['t\u0000'] })).toThrow(code('invalid_tags'))
     expect(() => run.log({ good: 1, bad: '1' as unknown as number })).toThrow(code('invalid_value'))
     expect(() => run.log({ good: 1, bad: null as unknown as number })).toThrow(code('invalid_value'))
     expect(() => run.log({ good: 1, bad: 1n as unknown as number })).toThrow(code('invalid_value'))

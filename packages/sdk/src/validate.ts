@@ -24,9 +24,12 @@ function tooLong(s: string, max: number): boolean {
   return s.length > max && codePoints(s) > max
 }
 
+/** NUL cannot be stored in a PostgreSQL text column, so no name or key may hold it, anywhere. */
+const hasNul = (s: string): boolean => s.includes('\u0000')
+
 export function checkKey(key: unknown): string {
-  if (typeof key !== 'string' || key.length === 0) {
-    throw new TallyError('invalid_key', `metric keys must be non-empty strings; got ${describe(key)}`)
+  if (typeof key !== 'string' || key.length === 0 || hasNul(key)) {
+    throw new TallyError('invalid_key', `metric keys must be non-empty strings without NUL characters; got ${describe(key)}`)
   }
   if (tooLong(key, LIMITS.key)) {
     throw new TallyError('invalid_key', `metric key "${key.slice(0, 40)}…" has ${codePoints(key)} characters; the limit is ${LIMITS.key}`)
@@ -49,8 +52,8 @@ export function checkValue(key: string, value: unknown): number {
 }
 
 export function checkProject(project: unknown): string {
-  if (typeof project !== 'string' || project.trim().length === 0) {
-    throw new TallyError('invalid_project', `project must be a non-empty string; got ${describe(project)}`)
+  if (typeof project !== 'string' || project.trim().length === 0 || hasNul(project)) {
+    throw new TallyError('invalid_project', `project must be a non-empty string without NUL characters; got ${describe(project)}`)
   }
   if (tooLong(project, LIMITS.project)) throw new TallyError('invalid_project', `project names are limited to ${LIMITS.project} characters`)
   return project
@@ -65,8 +68,11 @@ export function checkId(id: unknown): string {
 
 export function checkText(what: 'name' | 'group' | 'description', value: unknown): string {
   const max = LIMITS[what]
-  if (typeof value !== 'string' || (what !== 'description' && value.trim().length === 0)) {
-    throw new TallyError('invalid_name', `${what} must be a${what === 'description' ? '' : ' non-empty'} string; got ${describe(value)}`)
+  if (typeof value !== 'string' || (what !== 'description' && value.trim().length === 0) || hasNul(value)) {
+    throw new TallyError(
+      'invalid_name',
+      `${what} must be a${what === 'description' ? '' : ' non-empty'} string without NUL characters; got ${describe(value)}`,
+    )
   }
   if (tooLong(value, max)) throw new TallyError('invalid_name', `${what} is limited to ${max} characters; got ${codePoints(value)}`)
   return value
@@ -76,8 +82,11 @@ export function checkTags(tags: unknown): string[] {
   if (!Array.isArray(tags)) throw new TallyError('invalid_tags', `tags must be an array of strings; got ${describe(tags)}`)
   if (tags.length > LIMITS.tags) throw new TallyError('invalid_tags', `a run may have at most ${LIMITS.tags} tags; got ${tags.length}`)
   for (const t of tags) {
-    if (typeof t !== 'string' || t.trim().length === 0 || tooLong(t, LIMITS.tag)) {
-      throw new TallyError('invalid_tags', `each tag must be a non-empty string of at most ${LIMITS.tag} characters; got ${describe(t)}`)
+    if (typeof t !== 'string' || t.trim().length === 0 || tooLong(t, LIMITS.tag) || hasNul(t)) {
+      throw new TallyError(
+        'invalid_tags',
+        `each tag must be a non-empty string of at most ${LIMITS.tag} characters, without NUL; got ${describe(t)}`,
+      )
     }
   }
   return [...new Set(tags as string[])]

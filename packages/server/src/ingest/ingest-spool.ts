@@ -21,6 +21,12 @@ export interface IngestReport {
 export interface IngestOptions {
   /** Bytes read per transaction. Default 16 MiB. */
   readBytes?: number
+  /**
+   * Sizes of files as far as an earlier call of this process ingested them; files that have
+   * not grown are skipped without asking the store. Pass the same map on every call (a
+   * follower polling the spool does), and it is kept up to date.
+   */
+  seen?: Map<string, number>
 }
 
 /**
@@ -35,14 +41,19 @@ export async function ingestSpool(store: Store, tallyDir: string, options: Inges
   for (const run of listSpool(spoolDir(tallyDir))) {
     for (const file of run.files) {
       report.files++
+      if (options.seen?.get(file.path) === file.size) continue
       const state = await store.writerState(file.writerId)
       let offset = state?.file === file.path ? state.offset : 0
-      if (offset >= file.size && offset > 0) continue
+      if (offset >= file.size && offset > 0) {
+        options.seen?.set(file.path, file.size)
+        continue
+      }
       let sawNew = false
+      let done = false
       for (;;) {
         const read = readSpoolFile(file.path, offset, options.readBytes)
         if (read.records.length > 0) {
-          const ack = await store.ingest(file.writerId, read.records, { file: file.path, offset: read.nextOffset })
+          const ack = await store.ingest(file.writerId, read.records, { source: { file: file.path, offset: read.nextOffset } })
           report.records += ack.applied
           report.points += ack.points
           if (ack.applied > 0) sawNew = true
@@ -50,9 +61,12 @@ export async function ingestSpool(store: Store, tallyDir: string, options: Inges
         if (read.stop === 'corrupt') {
           report.problems.push({ file: file.path, offset: read.nextOffset, kind: 'corrupt', detail: read.detail ?? 'damaged record' })
         }
+        // Everything up to the size listed was read, or nothing more can be until the file grows.
+        done = read.stop === 'corrupt' || read.nextOffset >= file.size
         if (read.stop || read.nextOffset >= read.size || read.nextOffset === offset) break
         offset = read.nextOffset
       }
+      if (done) options.seen?.set(file.path, file.size)
       if (sawNew) report.filesWithNew++
     }
   }

@@ -3,6 +3,7 @@
  * and by the dashboard (for the width rule). Bucket b covers steps [b*w, (b+1)*w - 1], so
  * boundaries never move as points arrive and a re-read gives the same buckets. Pure.
  */
+import { grown } from './chunks.js'
 import type { SeriesBuckets } from './store.js'
 
 export const MAX_BUCKETS = 100_000
@@ -69,17 +70,12 @@ export class BucketBuilder {
 
   private grow(): void {
     const n = this.first.length * 2
-    const grow = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(n)
-      b.set(a)
-      return b
-    }
-    this.first = grow(this.first)
-    this.last = grow(this.last)
-    this.min = grow(this.min)
-    this.max = grow(this.max)
-    this.value = grow(this.value)
-    this.count = grow(this.count)
+    this.first = grown(this.first, n)
+    this.last = grown(this.last, n)
+    this.min = grown(this.min, n)
+    this.max = grown(this.max, n)
+    this.value = grown(this.value, n)
+    this.count = grown(this.count, n)
   }
 
   /** Add points [start, end); their steps must be increasing and above every step added before. */

@@ -38,6 +38,13 @@ export function pointColumns(n: number): PointColumns {
   return { steps: new Float64Array(n), times: new Float64Array(n), values: new Float64Array(n) }
 }
 
+/** A copy of `a` in a new array of `size` (at least a.length) elements, for columns that grow. */
+export function grown(a: Float64Array, size: number): Float64Array {
+  const b = new Float64Array(size)
+  b.set(a)
+  return b
+}
+
 /**
  * Where a chunk that begins at index `start` of sorted `steps` should end (exclusive), the
  * points up to `end` being known. At most CHUNK_POINTS points; when more remain, the cut
@@ -240,6 +247,37 @@ export function decodeChunkColumns(data: Uint8Array): PointColumns {
   const cols = { steps: new Float64Array(n), times: new Float64Array(n), values: new Float64Array(n) }
   decodeChunk(data, cols, 0)
   return cols
+}
+
+/** Chunks of one series, in step order, decoded into one set of columns. */
+export function decodeChunks(blobs: readonly Uint8Array[]): PointColumns {
+  let n = 0
+  for (const b of blobs) n += chunkLength(b)
+  const cols = pointColumns(n)
+  let at = 0
+  for (const b of blobs) at += decodeChunk(b, cols, at)
+  return cols
+}
+
+/** Merge sorted, unique-step `cols` into sorted, unique-step `old`, the new point winning at an equal step. */
+export function mergePoints(old: PointColumns, cols: PointColumns): PointColumns {
+  const had = old.steps.length
+  const m = cols.steps.length
+  const out = pointColumns(had + m)
+  let i = 0
+  let j = 0
+  let n = 0
+  while (i < had || j < m) {
+    const so = i < had ? (old.steps[i] as number) : Number.POSITIVE_INFINITY
+    const sn = j < m ? (cols.steps[j] as number) : Number.POSITIVE_INFINITY
+    const src = sn <= so ? cols : old
+    const k = sn <= so ? j++ : i++
+    if (sn === so) i++
+    out.steps[n] = src.steps[k] as number
+    out.times[n] = src.times[k] as number
+    out.values[n++] = src.values[k] as number
+  }
+  return { steps: out.steps.subarray(0, n), times: out.times.subarray(0, n), values: out.values.subarray(0, n) }
 }
 
 /** min and max ignoring NaN (NaN when all are NaN), and the last value, of values[start, end). */

@@ -10,27 +10,9 @@ import { TallyError } from '@tally/sdk'
 import type { JsonValue, SpoolRecord } from '@tally/sdk/spool'
 import { afterEach, describe, expect, it } from 'vitest'
 import { bucketWidth } from './buckets.js'
-import { openSqliteStore } from './sqlite/sqlite-store.js'
-import type { Store } from './store.js'
+import type { Store, StoreChange } from './store.js'
 import { bruteBuckets, bucketRows, eventRecord, rowsRecord, runRecord, seriesRecord, T0 } from './test-records.js'
-
-const STORES = (process.env.STORES ?? 'sqlite').split(',')
-
-interface StoreOptions {
-  now?: () => number
-  staleAfterMs?: number
-  hostname?: string
-}
-
-/** A fresh store of one kind in its own temporary directory. */
-function openStore(kind: string, dir: string, options: StoreOptions): Store {
-  switch (kind) {
-    case 'sqlite':
-      return openSqliteStore(join(dir, 'tally.db'), options)
-    default:
-      throw new Error(`unknown store kind ${JSON.stringify(kind)} in STORES; known: sqlite`)
-  }
-}
+import { openTestStore, STORE_KINDS, type TestStoreOptions } from './test-stores.js'
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -42,19 +24,30 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
   throw new Error('expected a TallyError')
 }
 
+/** Wait until `check` holds (a networked store reports changes a moment after the commit). */
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a condition')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+const ids = (page: { runs: { id: string }[] }): string[] => page.runs.map((r) => r.id)
+
 const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i)
 
-for (const kind of STORES) {
+for (const kind of STORE_KINDS) {
   describe(kind, () => {
     const open: { store: Store; dir: string }[] = []
     /** The clock every store of this test reads; tests move it. */
     let clock = T0 + 1000
 
-    function fresh(options: StoreOptions = {}): Store {
+    async function fresh(options: TestStoreOptions = {}): Promise<Store> {
       const dir = mkdtempSync(join(tmpdir(), `tally-store-${kind}-`))
       // Writers in these tests claim a host other than this one unless a test says so,
       // so only their heartbeats decide whether they are alive.
-      const store = openStore(kind, dir, { now: () => clock, hostname: 'this-host', ...options })
+      const store = await openTestStore(kind, dir, { now: () => clock, hostname: 'this-host', ...options })
       open.push({ store, dir })
       return store
     }
@@ -73,7 +66,7 @@ for (const kind of STORES) {
 
     describe('ingest', () => {
       it('creates the project and run and registers the writer', async () => {
-        const store = fresh()
+        const store = await fresh()
         const ack = await store.ingest(
           'w1',
           [
@@ -90,7 +83,7 @@ for (const kind of STORES) {
               [1, { loss: 0.5, acc: 0.2 }],
             ]),
           ],
-          { file: '/spool/w1.tsp', offset: 4096 },
+          { source: { file: '/spool/w1.tsp', offset: 4096 } },
         )
         expect(ack).toEqual({ writerId: 'w1', ackedSeq: 2, applied: 2, points: 4 })
         const r = await store.getRun('r1')
@@ -98,6 +91,7 @@ for (const kind of STORES) {
           id: 'r1',
           name: 'first',
           project: 'p',
+          workspace: 'default',
           status: 'running',
           group: 'g',
           tags: ['a', 'b'],
@@ -110,6 +104,7 @@ for (const kind of STORES) {
         expect(await store.writerState('w1')).toMatchObject({
           writerId: 'w1',
           runId: 'r1',
+          workspace: 'default',
           ackedSeq: 2,
           file: '/spool/w1.tsp',
           offset: 4096,
@@ -124,16 +119,18 @@ for (const kind of STORES) {
         ])
       })
 
-      it('rejects a new writer whose first record is not its run event', async () => {
-        const store = fresh()
+      it('rejects a new writer whose first record is not its run event, or that starts past seq 1', async () => {
+        const store = await fresh()
         expect(await codeOf(store.ingest('w1', [seriesRecord(1, 'loss', [0], [1])]))).toBe('spool_format')
-        expect(await codeOf(store.ingest('w1', [seriesRecord(2, 'loss', [0], [1])]))).toBe('spool_format')
+        // Starting past seq 1 is a gap: the sender resends from the start (ackedSeq 0).
+        const gap = await store.ingest('w1', [seriesRecord(2, 'loss', [0], [1])]).catch((e: unknown) => e)
+        expect([(gap as TallyError).code, (gap as TallyError).details]).toEqual(['seq_gap', { ackedSeq: 0 }])
         expect(await store.writerState('w1')).toBeUndefined()
         expect(await store.ingest('w1', [])).toMatchObject({ ackedSeq: 0, applied: 0 })
       })
 
       it('applies config, summary, result, meta, heartbeat and status events', async () => {
-        const store = fresh()
+        const store = await fresh()
         await run(
           store,
           'w1',
@@ -168,7 +165,7 @@ for (const kind of STORES) {
       })
 
       it('lets a resumed run continue its data through a second writer', async () => {
-        const store = fresh()
+        const store = await fresh()
         await run(
           store,
           'w1',
@@ -208,7 +205,7 @@ for (const kind of STORES) {
       })
 
       it('keeps the later point at the same key and step, within a call, across calls and out of order', async () => {
-        const store = fresh()
+        const store = await fresh()
         await run(store, 'w1', 'r1', [
           rowsRecord(2, [
             [5, { a: 1 }],
@@ -234,7 +231,7 @@ for (const kind of STORES) {
       })
 
       it('rewrites long series across chunk boundaries', async () => {
-        const store = fresh()
+        const store = await fresh()
         await run(store, 'w1', 'r1', [
           seriesRecord(
             2,
@@ -267,7 +264,7 @@ for (const kind of STORES) {
       })
 
       it('round-trips NaN and infinities through points, summaries, config and results', async () => {
-        const store = fresh()
+        const store = await fresh()
         const values = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1, Number.NaN]
         await run(
           store,
@@ -299,7 +296,7 @@ for (const kind of STORES) {
       })
 
       it('is idempotent: replays and overlapping ranges change nothing', async () => {
-        const store = fresh()
+        const store = await fresh()
         const records = [
           runRecord(1, { id: 'r1' }),
           seriesRecord(2, 'x', range(0, 10), range(0, 10)),
@@ -324,7 +321,7 @@ for (const kind of STORES) {
       })
 
       it('skips acknowledged records in a call that also brings new ones', async () => {
-        const store = fresh()
+        const store = await fresh()
         await run(store, 'w1', 'r1', [seriesRecord(2, 'x', [0, 1], [0, 1])])
         // The same records again in one call, with new ones after them.
         const ack = await store.ingest('w1', [seriesRecord(2, 'x', [0, 1], [5, 5]), seriesRecord(3, 'x', [2], [2])])
@@ -335,7 +332,7 @@ for (const kind of STORES) {
 
     describe('series reads', () => {
       it('downsamples a 1M-point series exactly like brute force, spike included', async () => {
-        const store = fresh()
+        const store = await fresh()
         const n = 1_000_000
         const spikeAt = 654_321
         const steps = new Float64Array(n)
@@ -375,7 +372,7 @@ for (const kind of STORES) {
       })
 
       it('reads raw points within from/to, inclusive', async () => {
-        const store = fresh()
+        const store = await fresh()
         const steps = range(0, 3000).map((s) => s * 3)
         await run(store, 'w1', 'r1', [
           seriesRecord(
@@ -403,7 +400,7 @@ for (const kind of STORES) {
       })
 
       it('returns only new points after a since cursor, and everything with reset after a rewrite', async () => {
-        const store = fresh()
+        const store = await fresh()
         await run(store, 'w1', 'r1', [seriesRecord(2, 'x', range(0, 10), range(0, 10))])
         const first = await store.readSeries({ runId: 'r1', key: 'x' })
         expect(first.reset).toBe(false)
@@ -437,7 +434,7 @@ for (const kind of STORES) {
       })
 
       it('answers not_found for unknown runs and keys, invalid_query for bad ranges and bucket counts', async () => {
-        const store = fresh()
+        const store = await fresh()
         await run(store, 'w1', 'r1', [seriesRecord(2, 'x', [0, 1], [0, 1])])
         expect(await codeOf(store.readSeries({ runId: 'nope', key: 'x' }))).toBe('not_found')
         expect(await codeOf(store.readSeries({ runId: 'r1', key: 'nope' }))).toBe('not_found')
@@ -457,7 +454,7 @@ for (const kind of STORES) {
       })
 
       it('exports every point, run by run in creation order and key by key', async () => {
-        const store = fresh()
+        const store = await fresh()
         await store.ingest('w2', [runRecord(1, { id: 'late', createdAt: T0 + 5 }, { id: 'w2' }), rowsRecord(2, [[0, { b: 1, a: 2 }]])])
         await store.ingest('w1', [runRecord(1, { id: 'early', createdAt: T0 }), seriesRecord(2, 'z', range(0, 100_000), range(0, 100_000))])
         await store.ingest('w3', [runRecord(1, { id: 'other', project: 'q' }, { id: 'w3' }), rowsRecord(2, [[0, { c: 1 }]])])
@@ -507,10 +504,9 @@ for (const kind of STORES) {
         }
         await store.ingest('w-c', [eventRecord(3, { type: 'status', at: T0 + 10, status: 'finished' })])
       }
-      const ids = (page: { runs: { id: string }[] }): string[] => page.runs.map((r) => r.id)
 
       it('filters by status, group, tag, search and where conditions', async () => {
-        const store = fresh()
+        const store = await fresh()
         await seedRuns(store)
         expect(ids(await store.listRuns({ project: 'p' }))).toEqual(['d', 'c', 'b', 'a'])
         expect(ids(await store.listRuns({ project: 'p', status: 'finished' }))).toEqual(['c'])
@@ -541,7 +537,7 @@ for (const kind of STORES) {
       })
 
       it('sorts and pages', async () => {
-        const store = fresh()
+        const store = await fresh()
         await seedRuns(store)
         expect(ids(await store.listRuns({ project: 'p', sort: 'createdAt', order: 'asc' }))).toEqual(['a', 'b', 'c', 'd'])
         expect(ids(await store.listRuns({ project: 'p', sort: 'name' }))).toEqual(['a', 'b', 'd', 'c'])
@@ -566,7 +562,7 @@ for (const kind of STORES) {
       })
 
       it('rejects bad queries with invalid_query', async () => {
-        const store = fresh()
+        const store = await fresh()
         await seedRuns(store)
         const bad = [
           { limit: 0 },
@@ -586,14 +582,20 @@ for (const kind of STORES) {
           { where: [{ field: 'config.lr', op: '<', value: null }] },
           { where: [{ field: 'config.lr', op: '<', value: { a: 1 } }] },
           { where: [{ field: 'createdAt', op: '<', value: 'yesterday' }] },
+          // name, status and group compare with text only, alike on every backend.
+          { where: [{ field: 'name', op: '=', value: 5 }] },
+          { where: [{ field: 'status', op: '!=', value: 0 }] },
+          { where: [{ field: 'group', op: '<', value: true }] },
         ]
         for (const q of bad) {
           expect(await codeOf(store.listRuns({ project: 'p', ...(q as object) })), JSON.stringify(q)).toBe('invalid_query')
         }
+        const notText = await store.listRuns({ project: 'p', where: [{ field: 'name', op: '=', value: 5 }] }).catch((e: unknown) => e)
+        expect(notText).toMatchObject({ message: expect.stringMatching(/name is compared with text.*"5"/) })
       })
 
       it('reads a running run as crashed when none of its writers is alive', async () => {
-        const store = fresh({ staleAfterMs: 30_000 })
+        const store = await fresh({ staleAfterMs: 30_000 })
         await run(store, 'w1', 'r1', [eventRecord(2, { type: 'heartbeat', at: T0 + 1000 })])
         expect((await store.getRun('r1'))?.status).toBe('running')
         clock = T0 + 1000 + 30_001
@@ -611,7 +613,7 @@ for (const kind of STORES) {
       })
 
       it('reads a local run as crashed when its process is gone', async () => {
-        const store = fresh({ hostname: 'here' })
+        const store = await fresh({ hostname: 'here' })
         const exited = spawnSync(process.execPath, ['-e', ''])
         const deadPid = exited.pid as number
         await store.ingest('dead', [runRecord(1, { id: 'dead', at: clock }, { id: 'dead', host: 'here', pid: deadPid })])
@@ -622,6 +624,197 @@ for (const kind of STORES) {
         // On another host the pid cannot be checked; only the heartbeat counts.
         expect((await store.getRun('remote'))?.status).toBe('running')
         expect(ids(await store.listRuns({ project: 'p', status: 'crashed' }))).toEqual(['dead'])
+      })
+    })
+
+    describe('sequence gaps', () => {
+      it('refuses records past acknowledged + 1 with seq_gap naming the acknowledged seq, applying nothing', async () => {
+        const store = await fresh()
+        await run(store, 'w1', 'r1', [seriesRecord(2, 'x', [0], [0])])
+        const gap = await store.ingest('w1', [seriesRecord(4, 'x', [2], [2])]).catch((e: unknown) => e)
+        expect(gap).toBeInstanceOf(TallyError)
+        expect((gap as TallyError).code).toBe('seq_gap')
+        expect((gap as TallyError).details).toEqual({ ackedSeq: 2 })
+        // A gap inside one call: the records before it are not applied either.
+        expect(await codeOf(store.ingest('w1', [seriesRecord(3, 'x', [1], [1]), seriesRecord(5, 'x', [3], [3])]))).toBe('seq_gap')
+        expect((await store.writerState('w1'))?.ackedSeq).toBe(2)
+        expect(Array.from((await store.readSeries({ runId: 'r1', key: 'x' })).steps)).toEqual([0])
+        // Resent from the acknowledged seq, everything lands.
+        const ack = await store.ingest('w1', [seriesRecord(3, 'x', [1], [1]), seriesRecord(4, 'x', [2], [2])])
+        expect(ack).toMatchObject({ ackedSeq: 4, applied: 2, points: 2 })
+      })
+    })
+
+    describe('workspaces', () => {
+      it('always has default, creates others once, and checks names', async () => {
+        const store = await fresh()
+        expect((await store.listWorkspaces()).map((w) => w.name)).toEqual(['default'])
+        expect(await store.createWorkspace('team-a')).toEqual({ name: 'team-a', createdAt: clock })
+        expect(await codeOf(store.createWorkspace('team-a'))).toBe('already_exists')
+        for (const bad of ['', 'a/b', '..', 'has space', 'x'.repeat(256), 'é']) {
+          expect(await codeOf(store.createWorkspace(bad))).toBe('invalid_name')
+        }
+        expect((await store.listWorkspaces()).map((w) => w.name)).toEqual(['default', 'team-a'])
+      })
+
+      it('keeps each workspace to its own projects, runs and writers', async () => {
+        const store = await fresh()
+        await store.createWorkspace('team-a')
+        expect(await codeOf(store.ingest('w1', [runRecord(1, { id: 'r1' })], { workspace: 'nope' }))).toBe('not_found')
+        await store.ingest('w1', [runRecord(1, { id: 'r1' }), seriesRecord(2, 'x', [0, 1], [1, 2])], { workspace: 'team-a' })
+        await store.ingest('w2', [runRecord(1, { id: 'r2' }, { id: 'w2' })])
+        expect((await store.listProjects('team-a')).map((p) => [p.workspace, p.name, p.runs])).toEqual([['team-a', 'p', 1]])
+        expect((await store.listProjects()).map((p) => [p.workspace, p.name, p.runs])).toEqual([['default', 'p', 1]])
+        expect(await store.listProjects('nope')).toEqual([])
+        expect((await store.getRun('r1'))?.workspace).toBe('team-a')
+        expect((await store.writerState('w1'))?.workspace).toBe('team-a')
+        expect(ids(await store.listRuns({ project: 'p', workspace: 'team-a' }))).toEqual(['r1'])
+        expect(ids(await store.listRuns({ project: 'p' }))).toEqual(['r2'])
+        // A writer of team-a sending into default, and a run id of team-a claimed from default.
+        expect(await codeOf(store.ingest('w1', [seriesRecord(3, 'x', [2], [3])]))).toBe('not_found')
+        expect(await codeOf(store.ingest('w3', [runRecord(1, { id: 'r1' }, { id: 'w3' })]))).toBe('run_exists')
+        expect((await store.writerState('w1'))?.ackedSeq).toBe(2)
+        const exported = async (workspace?: string): Promise<string[]> => {
+          const out: string[] = []
+          for await (const c of store.exportPoints('p', workspace)) out.push(`${c.runId}/${c.key}/${c.steps.length}`)
+          return out
+        }
+        expect(await exported('team-a')).toEqual(['r1/x/2'])
+        expect(await exported()).toEqual([])
+      })
+
+      it('finds runs by exact name', async () => {
+        const store = await fresh()
+        await store.ingest('w1', [runRecord(1, { id: 'r1', name: 'base' })])
+        await store.ingest('w2', [runRecord(1, { id: 'r2', name: 'base-2' }, { id: 'w2' })])
+        expect(ids(await store.listRuns({ project: 'p', name: 'base' }))).toEqual(['r1'])
+      })
+    })
+
+    describe('run updates and deletion', () => {
+      it('updates descriptive fields and sets an end state by hand', async () => {
+        const store = await fresh()
+        await store.ingest('w1', [runRecord(1, { id: 'r1', name: 'old', group: 'g', tags: ['a'], at: clock })])
+        clock += 5
+        const updated = await store.updateRun('r1', { name: 'new', group: null, tags: ['b', 'c'], description: 'why' })
+        expect(updated).toMatchObject({ id: 'r1', name: 'new', group: null, tags: ['b', 'c'], description: 'why', status: 'running' })
+        expect(updated.updatedAt).toBe(clock)
+        // The writer is alive, yet a status set by hand stands.
+        const failed = await store.updateRun('r1', { status: 'failed' })
+        expect(failed).toMatchObject({ status: 'failed', finishedAt: clock, name: 'new' })
+        expect(ids(await store.listRuns({ project: 'p', status: 'failed' }))).toEqual(['r1'])
+        expect(await store.getRun('r1')).toEqual(failed)
+      })
+
+      it('checks updates as init checks its options', async () => {
+        const store = await fresh()
+        await store.ingest('w1', [runRecord(1, { id: 'r1' })])
+        expect(await codeOf(store.updateRun('r1', { name: '' }))).toBe('invalid_name')
+        expect(await codeOf(store.updateRun('r1', { name: 'x'.repeat(256) }))).toBe('invalid_name')
+        expect(await codeOf(store.updateRun('r1', { description: 'x'.repeat(1001) }))).toBe('invalid_name')
+        expect(await codeOf(store.updateRun('r1', { tags: Array.from({ length: 51 }, (_, i) => `t${i}`) }))).toBe('invalid_tags')
+        expect(await codeOf(store.updateRun('r1', { status: 'running' as 'finished' }))).toBe('invalid_argument')
+        expect(await codeOf(store.updateRun('nope', { name: 'x' }))).toBe('not_found')
+        expect((await store.getRun('r1'))?.name).toBe('r1')
+      })
+
+      it('deletes a run with its series, and drops its writers’ late records', async () => {
+        const store = await fresh()
+        await run(store, 'w1', 'r1', [seriesRecord(2, 'x', range(0, 5000), range(0, 5000))])
+        await store.ingest('w2', [runRecord(1, { id: 'r2' }, { id: 'w2' }), seriesRecord(2, 'x', [0], [7])])
+        await store.deleteRun('r1')
+        expect(await store.getRun('r1')).toBeUndefined()
+        expect(ids(await store.listRuns({ project: 'p' }))).toEqual(['r2'])
+        expect(await codeOf(store.metricKeys('r1'))).toBe('not_found')
+        expect(await codeOf(store.readSeries({ runId: 'r1', key: 'x' }))).toBe('not_found')
+        expect(await codeOf(store.deleteRun('r1'))).toBe('not_found')
+        // Late records of its writer, and a new writer of the same run id: acknowledged, dropped.
+        expect(await store.ingest('w1', [seriesRecord(3, 'x', [5000], [1])])).toEqual({
+          writerId: 'w1',
+          ackedSeq: 3,
+          applied: 1,
+          points: 0,
+        })
+        expect(await codeOf(store.ingest('w1', [seriesRecord(5, 'x', [5001], [1])]))).toBe('seq_gap')
+        expect(await store.ingest('w3', [runRecord(1, { id: 'r1' }, { id: 'w3' }), seriesRecord(2, 'x', [0], [1])])).toMatchObject({
+          ackedSeq: 2,
+          points: 0,
+        })
+        expect(await store.getRun('r1')).toBeUndefined()
+        expect(Array.from((await store.readSeries({ runId: 'r2', key: 'x' })).values)).toEqual([7])
+        expect((await store.listProjects())[0]?.runs).toBe(1)
+      })
+    })
+
+    describe('API keys', () => {
+      const key = (id: string, workspace = 'default', role: 'owner' | 'writer' | 'viewer' = 'writer') => ({
+        id,
+        workspace,
+        role,
+        hash: id.padEnd(64, '0').replace(/[^0-9a-f]/g, 'a'),
+        prefix: `tally_sk_${id}`,
+        name: `key ${id}`,
+      })
+
+      it('stores hashes, finds live keys by hash, lists and revokes', async () => {
+        const store = await fresh()
+        await store.createWorkspace('team')
+        const k1 = await store.createKey(key('k1'))
+        expect(k1).toEqual({
+          id: 'k1',
+          workspace: 'default',
+          role: 'writer',
+          prefix: 'tally_sk_k1',
+          name: 'key k1',
+          createdAt: clock,
+          revokedAt: null,
+        })
+        clock += 1
+        await store.createKey(key('k2', 'team', 'viewer'))
+        expect(await store.keyByHash(key('k1').hash)).toEqual(k1)
+        expect(await store.keyByHash('f'.repeat(64))).toBeUndefined()
+        expect((await store.listKeys()).map((k) => k.id)).toEqual(['k2', 'k1'])
+        expect((await store.listKeys('team')).map((k) => k.id)).toEqual(['k2'])
+        clock += 1
+        await store.revokeKey('k1')
+        await store.revokeKey('k1')
+        expect(await store.keyByHash(key('k1').hash)).toBeUndefined()
+        expect((await store.listKeys('default'))[0]).toMatchObject({ id: 'k1', revokedAt: clock })
+        expect(await codeOf(store.revokeKey('nope'))).toBe('not_found')
+      })
+
+      it('refuses unknown workspaces, taken ids and bad roles', async () => {
+        const store = await fresh()
+        expect(await codeOf(store.createKey(key('k1', 'nope')))).toBe('not_found')
+        await store.createKey(key('k1'))
+        expect(await codeOf(store.createKey({ ...key('k1'), hash: 'b'.repeat(64) }))).toBe('already_exists')
+        expect(await codeOf(store.createKey({ ...key('k2'), role: 'admin' as 'owner' }))).toBe('invalid_argument')
+      })
+    })
+
+    describe('watch', () => {
+      it('reports new points with their keys and every run change, after the commit', async () => {
+        const store = await fresh()
+        const changes: StoreChange[] = []
+        const stop = store.watch((c) => changes.push(c))
+        await store.ingest('w1', [runRecord(1, { id: 'r1' }), rowsRecord(2, [[0, { a: 1, b: 2 }]])])
+        await until(() => changes.length >= 2)
+        const where = { workspace: 'default', project: 'p', runId: 'r1' }
+        expect(changes).toContainEqual({ type: 'run', ...where })
+        expect(changes.find((c) => c.type === 'points')).toEqual({ type: 'points', ...where, keys: expect.arrayContaining(['a', 'b']) })
+        changes.length = 0
+        // A heartbeat is not a change worth telling.
+        await store.ingest('w1', [eventRecord(3, { type: 'heartbeat', at: T0 + 5 })])
+        await store.updateRun('r1', { name: 'renamed' })
+        await until(() => changes.length >= 1)
+        expect(changes).toEqual([{ type: 'run', ...where }])
+        await store.deleteRun('r1')
+        await until(() => changes.length >= 2)
+        expect(changes[1]).toEqual({ type: 'run', ...where, deleted: true })
+        stop()
+        await store.ingest('w2', [runRecord(1, { id: 'r2' }, { id: 'w2' })])
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        expect(changes).toHaveLength(2)
       })
     })
   })

@@ -17,21 +17,48 @@ export interface Store {
    * local ingest resumes where it stopped.
    *
    * A writer's first record must be its `run` event (seq 1); records of a writer the store
-   * has not seen that do not start with it are rejected with `spool_format`.
+   * has not seen that do not start with it are rejected with `spool_format`. A record whose
+   * seq skips past acknowledged + 1 is rejected with `seq_gap` (the caller resends from the
+   * acknowledged seq; nothing after the gap is applied).
+   *
+   * `workspace` (default "default") is where a new run is created; a run event naming a run
+   * id that lives in another workspace is rejected with `run_exists`, and records of a
+   * writer registered in another workspace with `not_found`, so one workspace never writes
+   * into another's data. Records of a writer whose run was deleted are acknowledged and
+   * dropped: the user deleted that run on purpose.
    * Returns the highest acknowledged seq for the writer.
    */
-  ingest(writerId: string, records: readonly SpoolRecord[], source?: SpoolSource): Promise<IngestAck>
+  ingest(writerId: string, records: readonly SpoolRecord[], options?: IngestOptions): Promise<IngestAck>
 
   /** Where a writer's ingest stands, or undefined for an unknown writer. */
   writerState(writerId: string): Promise<WriterState | undefined>
 
-  listProjects(): Promise<ProjectInfo[]>
+  /**
+   * A new workspace. Names: 1–255 characters of `[A-Za-z0-9._-]`, else `invalid_name`; a
+   * taken name gives `already_exists`. The store always has the workspace "default".
+   */
+  createWorkspace(name: string): Promise<WorkspaceInfo>
+
+  /** Every workspace, by name. */
+  listWorkspaces(): Promise<WorkspaceInfo[]>
+
+  /** Projects of one workspace (default "default"), most recently active first. */
+  listProjects(workspace?: string): Promise<ProjectInfo[]>
 
   /** Runs of one project, filtered, sorted and paged. Unknown project: an empty page. */
   listRuns(query: RunQuery): Promise<RunPage>
 
   /** One run, or undefined. */
   getRun(runId: string): Promise<RunInfo | undefined>
+
+  /**
+   * Change a run's descriptive fields or its status (e.g. mark a crashed run failed).
+   * Unknown run: `not_found`. Validation as for `init` (`invalid_name`, `invalid_tags`).
+   */
+  updateRun(runId: string, patch: RunPatch): Promise<RunInfo>
+
+  /** Delete a run and all its series. Unknown run: `not_found`. */
+  deleteRun(runId: string): Promise<void>
 
   /** The metric keys of a run, sorted by key. Unknown run: `not_found`. */
   metricKeys(runId: string): Promise<MetricKeyInfo[]>
@@ -55,10 +82,80 @@ export interface Store {
   readBuckets(query: BucketQuery): Promise<SeriesBuckets>
 
   /** Every point of a project, run by run and key by key, for export. */
-  exportPoints(project: string): AsyncIterable<ExportChunk>
+  exportPoints(project: string, workspace?: string): AsyncIterable<ExportChunk>
+
+  /** Store an API key's hash. The plaintext key never reaches the store. */
+  createKey(key: NewApiKey): Promise<ApiKeyInfo>
+
+  /** The live (not revoked) key with this hash, or undefined. */
+  keyByHash(hash: string): Promise<ApiKeyInfo | undefined>
+
+  /** Keys of one workspace, or of all when absent, revoked ones included, newest first. */
+  listKeys(workspace?: string): Promise<ApiKeyInfo[]>
+
+  /** Revoke a key by id; revoking twice is harmless. Unknown id: `not_found`. */
+  revokeKey(id: string): Promise<void>
+
+  /**
+   * Be told of every change: new points (with the keys that got them) and run changes
+   * (created, status, meta, config, summary, deleted). Changes made through this store
+   * object are reported; a networked backend also reports changes made by other server
+   * processes on the same database (PostgreSQL: LISTEN/NOTIFY). Listeners run after the
+   * change is committed. Returns a function that stops the listener.
+   */
+  watch(listener: (change: StoreChange) => void): () => void
 
   close(): Promise<void>
 }
+
+export interface IngestOptions {
+  /** Spool file and offset just past these records, saved with the acknowledgement. */
+  source?: SpoolSource
+  /** Workspace for new runs and the writer; default "default". */
+  workspace?: string
+}
+
+export interface WorkspaceInfo {
+  name: string
+  createdAt: number
+}
+
+export type ApiKeyRole = 'owner' | 'writer' | 'viewer'
+
+export interface NewApiKey {
+  /** Public id (e.g. `key_…`), shown in listings and used to revoke. */
+  id: string
+  workspace: string
+  role: ApiKeyRole
+  /** Hex sha256 of the whole key. */
+  hash: string
+  /** The first characters of the key, to recognise it in a listing (`tally_sk_ab12…`). */
+  prefix: string
+  name: string | null
+}
+
+export interface ApiKeyInfo {
+  id: string
+  workspace: string
+  role: ApiKeyRole
+  prefix: string
+  name: string | null
+  createdAt: number
+  revokedAt: number | null
+}
+
+export interface RunPatch {
+  name?: string
+  group?: string | null
+  tags?: string[]
+  description?: string | null
+  /** Only the end states may be set by hand. */
+  status?: 'finished' | 'failed' | 'crashed'
+}
+
+export type StoreChange =
+  | { type: 'points'; workspace: string; project: string; runId: string; keys: string[] }
+  | { type: 'run'; workspace: string; project: string; runId: string; deleted?: boolean }
 
 export interface SpoolSource {
   file: string
@@ -78,6 +175,7 @@ export interface IngestAck {
 export interface WriterState {
   writerId: string
   runId: string
+  workspace: string
   ackedSeq: number
   file: string | null
   offset: number
@@ -88,6 +186,7 @@ export interface WriterState {
 
 export interface ProjectInfo {
   name: string
+  workspace: string
   runs: number
   createdAt: number
   lastActivityAt: number
@@ -97,6 +196,7 @@ export interface RunInfo {
   id: string
   name: string
   project: string
+  workspace: string
   /** As stored, except that a `running` run whose writers are all gone reads `crashed`. */
   status: RunStatus
   group: string | null
@@ -127,7 +227,11 @@ export interface Condition {
 }
 
 export interface RunQuery {
+  /** Default "default". */
+  workspace?: string
   project: string
+  /** Exact name. */
+  name?: string
   status?: RunStatus
   group?: string
   tag?: string

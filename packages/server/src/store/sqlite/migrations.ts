@@ -90,6 +90,37 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX writers_by_run ON writers (run_id);
   `,
+  // 2: workspaces for teams, API keys, and tombstones of deleted runs.
+  `
+  ALTER TABLE workspaces ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+  -- "default" has been there since the store began: since its first project, or now.
+  UPDATE workspaces SET created_at = coalesce((SELECT min(created_at) FROM projects), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    workspace_id INTEGER NOT NULL REFERENCES workspaces (id),
+    role TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    name TEXT,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+
+  -- A deleted run's id, and the writers it had: their late records are acknowledged and
+  -- dropped instead of bringing the run back or being refused as unknown.
+  CREATE TABLE deleted_runs (
+    run_id TEXT PRIMARY KEY,
+    workspace_id INTEGER NOT NULL,
+    deleted_at INTEGER NOT NULL
+  );
+  CREATE TABLE deleted_writers (
+    writer_id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    workspace_id INTEGER NOT NULL,
+    acked_seq INTEGER NOT NULL
+  );
+  `,
 ]
 
 /** Bring the database to the newest schema, in one transaction. */

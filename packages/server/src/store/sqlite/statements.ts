@@ -1,34 +1,11 @@
-/** The rows of the SQLite schema as TypeScript sees them, and every fixed statement. */
-import { type JsonValue, parseTagged, type RunStatus } from '@tally/sdk/spool'
+/**
+ * The rows of the SQLite schema as TypeScript sees them (those both schemas share are in
+ * `../rows.ts`), and every fixed statement.
+ */
 import type Database from 'better-sqlite3'
 import { CHUNK_POINTS } from '../chunks.js'
+import type { KeyRow, RunRow } from '../rows.js'
 import type { ProjectInfo } from '../store.js'
-
-/** Every project lives in the default workspace until workspaces reach the API. */
-const WORKSPACE = 1
-
-export type JsonObject = { [key: string]: JsonValue }
-
-export interface RunRow {
-  id: string
-  project_id: number
-  name: string
-  group_name: string | null
-  tags: string
-  description: string | null
-  config: string
-  explicit_summary: string
-  results: string
-  summary: string
-  status: RunStatus
-  error: string | null
-  created_at: number
-  updated_at: number
-  finished_at: number | null
-  heartbeat_at: number
-  last_step: number | null
-  system: string
-}
 
 export interface WriterRow {
   writer_id: string
@@ -52,21 +29,17 @@ export interface SeriesRow {
   rewrites: number
 }
 
+export interface WorkspaceRow {
+  id: number
+  name: string
+  created_at: number
+}
+
 export type LivenessRow = Pick<WriterRow, 'host' | 'pid' | 'last_seen_at' | 'closed'>
 /** [first_step, last_step, n, data] */
 export type ChunkRow = [number, number, number, Buffer]
 /** [first_step, last_step, n, min, max, last, data or null when the stats suffice] */
 export type ChunkStatsRow = [number, number, number, number | null, number | null, number | null, Buffer | null]
-
-export function isObject(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v)
-}
-
-/** A JSON column's object (tagged JSON, so NaN and ±Infinity come back as numbers). */
-export function parseObject(text: string): JsonObject {
-  const v = parseTagged(text)
-  return isObject(v) ? v : {}
-}
 
 export type Statements = ReturnType<typeof prepareStatements>
 
@@ -77,6 +50,11 @@ export function prepareStatements(db: Database.Database) {
     AND first_step >= coalesce((SELECT max(first_step) FROM chunks WHERE series_id = @series AND first_step <= @lo), 0)`
   return {
     writer: db.prepare<[string], WriterRow>('SELECT * FROM writers WHERE writer_id = ?'),
+    writerWithWorkspace: db.prepare<[string], WriterRow & { workspace: string }>(
+      `SELECT wr.*, ws.name AS workspace FROM writers wr JOIN runs r ON r.id = wr.run_id JOIN projects p ON p.id = r.project_id
+       JOIN workspaces ws ON ws.id = p.workspace_id WHERE wr.writer_id = ?`,
+    ),
+    closeWriters: db.prepare<[string]>('UPDATE writers SET closed = 1 WHERE run_id = ?'),
     insertWriter: db.prepare(
       `INSERT INTO writers (writer_id, run_id, acked_seq, host, pid, runtime, last_seen_at)
        VALUES (@writer_id, @run_id, @acked_seq, @host, @pid, @runtime, @last_seen_at)
@@ -92,21 +70,64 @@ export function prepareStatements(db: Database.Database) {
       `SELECT w.run_id, w.host, w.pid, w.last_seen_at, w.closed FROM runs r JOIN writers w ON w.run_id = r.id
        WHERE r.project_id = ? AND r.status = 'running'`,
     ),
-    project: db.prepare<[string], { id: number }>(`SELECT id FROM projects WHERE workspace_id = ${WORKSPACE} AND name = ?`),
-    insertProject: db.prepare(
-      `INSERT INTO projects (workspace_id, name, created_at, last_activity_at) VALUES (${WORKSPACE}, ?, ?, ?)
+    workspace: db.prepare<[string], WorkspaceRow>('SELECT id, name, created_at FROM workspaces WHERE name = ?'),
+    workspaces: db.prepare<[], WorkspaceRow>('SELECT id, name, created_at FROM workspaces ORDER BY name'),
+    insertWorkspace: db.prepare<[string, number]>('INSERT INTO workspaces (name, created_at) VALUES (?, ?)'),
+    /** The workspace a run lives in, through its project. */
+    runWorkspace: db.prepare<[string], { workspace_id: number }>(
+      'SELECT p.workspace_id FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id = ?',
+    ),
+    project: db.prepare<[number, string], { id: number }>('SELECT id FROM projects WHERE workspace_id = ? AND name = ?'),
+    insertProject: db.prepare<[number, string, number, number]>(
+      `INSERT INTO projects (workspace_id, name, created_at, last_activity_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (workspace_id, name) DO NOTHING`,
     ),
+    projectNames: db.prepare<[number], { project: string; workspace: string }>(
+      'SELECT p.name AS project, w.name AS workspace FROM projects p JOIN workspaces w ON w.id = p.workspace_id WHERE p.id = ?',
+    ),
     touchProject: db.prepare('UPDATE projects SET last_activity_at = max(last_activity_at, ?) WHERE id = ?'),
-    projects: db.prepare<[], ProjectInfo>(
-      `SELECT p.name, count(r.id) AS runs, p.created_at AS createdAt, p.last_activity_at AS lastActivityAt
-       FROM projects p LEFT JOIN runs r ON r.project_id = p.id WHERE p.workspace_id = ${WORKSPACE}
-       GROUP BY p.id ORDER BY p.last_activity_at DESC, p.name`,
+    projects: db.prepare<[number], ProjectInfo>(
+      `SELECT p.name, w.name AS workspace, count(r.id) AS runs, p.created_at AS createdAt, p.last_activity_at AS lastActivityAt
+       FROM projects p JOIN workspaces w ON w.id = p.workspace_id LEFT JOIN runs r ON r.project_id = p.id
+       WHERE p.workspace_id = ? GROUP BY p.id ORDER BY p.last_activity_at DESC, p.name`,
     ),
     run: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
-    runWithProject: db.prepare<[string], RunRow & { project: string }>(
-      'SELECT r.*, p.name AS project FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id = ?',
+    runWithProject: db.prepare<[string], RunRow & { project: string; workspace: string }>(
+      `SELECT r.*, p.name AS project, w.name AS workspace FROM runs r JOIN projects p ON p.id = r.project_id
+       JOIN workspaces w ON w.id = p.workspace_id WHERE r.id = ?`,
     ),
+    deleteRun: db.prepare<[string]>('DELETE FROM runs WHERE id = ?'),
+    insertDeletedRun: db.prepare<[string, number, number]>(
+      'INSERT OR REPLACE INTO deleted_runs (run_id, workspace_id, deleted_at) VALUES (?, ?, ?)',
+    ),
+    deletedRun: db.prepare<[string], { workspace_id: number }>('SELECT workspace_id FROM deleted_runs WHERE run_id = ?'),
+    /** Tombstones for the writers of a run about to be deleted. */
+    buryWriters: db.prepare<[number, string]>(
+      `INSERT OR REPLACE INTO deleted_writers (writer_id, run_id, workspace_id, acked_seq)
+       SELECT writer_id, run_id, ?, acked_seq FROM writers WHERE run_id = ?`,
+    ),
+    deletedWriter: db.prepare<[string], { workspace_id: number; acked_seq: number }>(
+      'SELECT workspace_id, acked_seq FROM deleted_writers WHERE writer_id = ?',
+    ),
+    upsertDeletedWriter: db.prepare<[string, string, number, number]>(
+      `INSERT INTO deleted_writers (writer_id, run_id, workspace_id, acked_seq) VALUES (?, ?, ?, ?)
+       ON CONFLICT (writer_id) DO UPDATE SET acked_seq = max(acked_seq, excluded.acked_seq)`,
+    ),
+    insertKey: db.prepare(
+      `INSERT INTO api_keys (id, workspace_id, role, hash, prefix, name, created_at)
+       VALUES (@id, @workspace_id, @role, @hash, @prefix, @name, @created_at)`,
+    ),
+    keyByHash: db.prepare<[string], KeyRow>(
+      `SELECT k.id, w.name AS workspace, k.role, k.prefix, k.name, k.created_at, k.revoked_at
+       FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE k.hash = ? AND k.revoked_at IS NULL`,
+    ),
+    keys: db.prepare<{ ws: string | null }, KeyRow>(
+      `SELECT k.id, w.name AS workspace, k.role, k.prefix, k.name, k.created_at, k.revoked_at
+       FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE @ws IS NULL OR w.name = @ws
+       ORDER BY k.created_at DESC, k.id`,
+    ),
+    revokeKey: db.prepare<[number, string]>('UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?'),
+    keyExists: db.prepare<[string], { id: string }>('SELECT id FROM api_keys WHERE id = ?'),
     insertRun: db.prepare(
       `INSERT INTO runs (id, project_id, name, group_name, tags, description, config, explicit_summary, results, summary,
          status, error, created_at, updated_at, finished_at, heartbeat_at, last_step, system)
@@ -119,9 +140,9 @@ export function prepareStatements(db: Database.Database) {
          updated_at = @updated_at, finished_at = @finished_at, heartbeat_at = @heartbeat_at, last_step = @last_step, system = @system
        WHERE id = @id`,
     ),
-    runsOfProject: db.prepare<[string], { id: string; name: string }>(
+    runsOfProject: db.prepare<[number, string], { id: string; name: string }>(
       `SELECT r.id, r.name FROM runs r JOIN projects p ON p.id = r.project_id
-       WHERE p.workspace_id = ${WORKSPACE} AND p.name = ? ORDER BY r.created_at, r.id`,
+       WHERE p.workspace_id = ? AND p.name = ? ORDER BY r.created_at, r.id`,
     ),
     seriesById: db.prepare<[number], SeriesRow>('SELECT id, count, first_step, last_step, last_value, rewrites FROM series WHERE id = ?'),
     seriesByKey: db.prepare<[string, string], SeriesRow>(

@@ -1,0 +1,155 @@
+/**
+ * Series reads as every backend answers them: the query checked before anything is read,
+ * the steps a raw read covers and the cursor it answers with, and a bucketed read filled
+ * chunk by chunk. Pure; the backends fetch the chunks.
+ */
+import { TallyError } from '@tally/sdk'
+import { BucketBuilder, type Buckets, bucketCount, bucketWidth, lowerBound, MAX_BUCKETS } from './buckets.js'
+import { CHUNK_POINTS, decodeChunk, MAX_STEP, type PointColumns } from './chunks.js'
+import { invalidQuery } from './errors.js'
+import type { BucketQuery, SeriesQuery } from './store.js'
+
+/** Chunks per ExportChunk: an export reads whole chunks, up to 64 × CHUNK_POINTS points at a time. */
+export const EXPORT_CHUNKS = 64
+
+/** Inclusive step range. */
+export interface StepRange {
+  from: number
+  to: number
+}
+
+/** What a series row tells a read. */
+export interface SeriesExtent {
+  count: number
+  first_step: number
+  last_step: number
+  /** How many times points at or before the end were replaced: a cursor from before is stale. */
+  rewrites: number
+}
+
+/** from/to of a series read: steps (integers of 0 or more), from <= to; missing ones open. */
+export function parseRange(from: unknown, to: unknown): StepRange {
+  for (const [name, v] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= 0)) {
+      throw invalidQuery(`${name} must be a step, an integer of 0 or more, not ${String(v)}`)
+    }
+  }
+  const f = (from as number | undefined) ?? 0
+  const t = (to as number | undefined) ?? MAX_STEP
+  if (f > t) throw invalidQuery(`from (${f}) must not be greater than to (${t})`)
+  return { from: Math.min(MAX_STEP, f), to: Math.min(MAX_STEP, t) }
+}
+
+const CURSOR = /^r(\d{1,16})s(-1|\d{1,16})$/
+
+interface Cursor {
+  rewrites: number
+  /** The last step an earlier answer covered; -1 for none. */
+  position: number
+}
+
+export function formatCursor(rewrites: number, position: number): string {
+  return `r${rewrites}s${position}`
+}
+
+export function parseCursor(cursor: unknown): Cursor {
+  const m = typeof cursor === 'string' ? CURSOR.exec(cursor) : null
+  const rewrites = Number(m?.[1])
+  const position = Number(m?.[2])
+  if (m === null || !Number.isSafeInteger(rewrites) || !Number.isSafeInteger(position)) {
+    throw new TallyError(
+      'invalid_cursor',
+      'the since cursor is malformed; pass the cursor of an earlier answer, or leave since out to read everything',
+    )
+  }
+  return { rewrites, position }
+}
+
+/** A raw read (`Store.readSeries`) checked before anything is read: its steps and where it picks up. */
+export interface CheckedSeriesQuery {
+  range: StepRange
+  since: Cursor | undefined
+}
+
+export function checkSeriesQuery(query: SeriesQuery): CheckedSeriesQuery {
+  const range = parseRange(query.from, query.to)
+  return { range, since: query.since === undefined ? undefined : parseCursor(query.since) }
+}
+
+/**
+ * The steps [lo, hi] a raw read takes from the series (none when lo > hi), and what its
+ * answer carries: the cursor for the next `since` read, and whether the series was rewritten.
+ */
+export function rawWindow(
+  { range, since }: CheckedSeriesQuery,
+  s: SeriesExtent,
+): { lo: number; hi: number; cursor: string; reset: boolean } {
+  const reset = since !== undefined && since.rewrites !== s.rewrites
+  // Seen up to here already (-1: nothing); a reset or a first read starts over.
+  const seen = since !== undefined && !reset ? since.position : -1
+  const hi = Math.min(range.to, s.last_step)
+  // The cursor stands at the end of what this answer covered, so a later read with a
+  // wider `to` still gets the points beyond this one's.
+  const position = Math.max(hi, seen)
+  return { lo: Math.max(range.from, seen + 1), hi, cursor: formatCursor(s.rewrites, position), reset }
+}
+
+/** The points of `cols` (decoded chunks, in step order) with steps in [lo, hi]. */
+export function pointsWithin(cols: PointColumns, lo: number, hi: number): PointColumns {
+  const a = lowerBound(cols.steps, lo)
+  const b = lowerBound(cols.steps, hi + 1, a)
+  if (a === 0 && b === cols.steps.length) return cols
+  return { steps: cols.steps.slice(a, b), times: cols.times.slice(a, b), values: cols.values.slice(a, b) }
+}
+
+/** Where bucketed reads decode a chunk: no times array, so times are not decoded. Used within one synchronous call. */
+const scratch = { steps: new Float64Array(CHUNK_POINTS), values: new Float64Array(CHUNK_POINTS) }
+
+/** A bucketed read (`Store.readBuckets`) checked before anything is read; returns its step range. */
+export function checkBucketQuery(query: BucketQuery): StepRange {
+  const { buckets } = query
+  if (!Number.isInteger(buckets) || buckets < 1 || buckets > MAX_BUCKETS) {
+    throw invalidQuery(`buckets must be an integer from 1 to ${MAX_BUCKETS}, not ${String(buckets)}`)
+  }
+  return parseRange(query.from, query.to)
+}
+
+/** A bucketed read of one series, filled chunk by chunk. */
+export class BucketRead {
+  /** The steps to read; none when lo > hi. */
+  readonly lo: number
+  readonly hi: number
+  readonly width: number
+  private readonly builder: BucketBuilder
+
+  constructor(query: BucketQuery, range: StepRange, s: SeriesExtent) {
+    this.lo = query.from === undefined ? s.first_step : range.from
+    this.hi = Math.min(range.to, s.last_step)
+    const end = Math.max(this.lo, query.to === undefined ? s.last_step : range.to)
+    this.width = bucketWidth(this.lo, end, query.buckets)
+    this.builder = new BucketBuilder(this.width, Math.min(s.count, bucketCount(this.lo, end, this.width)))
+  }
+
+  /**
+   * A stored chunk overlapping [lo, hi], in step order, with its stats (NaN where none). Its
+   * blob may be null when the chunk lies inside the range and inside one bucket: its stats
+   * are then the bucket's.
+   */
+  addChunk(first: number, last: number, n: number, min: number, max: number, lastValue: number, data: Uint8Array | null): void {
+    if (last < this.lo) return
+    if (data === null) {
+      this.builder.addBlock(first, last, n, min, max, lastValue)
+      return
+    }
+    const k = decodeChunk(data, scratch, 0)
+    const a = lowerBound(scratch.steps, this.lo, 0, k)
+    this.builder.addPoints(scratch.steps, scratch.values, a, lowerBound(scratch.steps, this.hi + 1, a, k))
+  }
+
+  finish(): Buckets {
+    return this.builder.finish()
+  }
+}
