@@ -2,6 +2,8 @@ export { config, currentRun, finish, flush, init, log, result, summary } from '.
 export type { ErrorCode } from './errors.js'
 export { ERROR_CODES, isTallyError, TallyError } from './errors.js'
 export type { JsonValue } from './json.js'
+export type { SyncOptions, SyncReport, WriterSyncResult } from './remote/index.js'
+export { syncSpool } from './remote/index.js'
 export type { FinishOptions, InitOptions, LogOptions, ResumeMode } from './run.js'
 export { Run } from './run.js'
 export type { RunStatus } from './spool/format.js'

@@ -2,7 +2,7 @@ import type { Run } from './run.js'
 
 /**
  * Process-wide hooks that keep the promise "nothing logged is lost" when a script ends
- * without `finish()`: on a normal exit, an uncaught exception, SIGINT or SIGTERM, every open
+ * without `finish()`: when it runs to its end, on process.exit(), an uncaught exception, SIGINT or SIGTERM, every open
  * run is flushed and marked (finished, or failed with the reason). A SIGKILL cannot be
  * caught; such a run reads as crashed once its heartbeat is stale.
  */
@@ -24,13 +24,24 @@ export function activeRuns(): Run[] {
   return [...active]
 }
 
+type EndOptions = { status: 'finished' | 'failed'; error?: string; exitCode?: number }
+
+function endOptions(status: 'finished' | 'failed', error?: string, exitCode?: number): EndOptions {
+  const options: EndOptions = { status }
+  if (error !== undefined) options.error = error
+  if (exitCode !== undefined) options.exitCode = exitCode
+  return options
+}
+
+/** How a process ending with `code` ends its runs. */
+function exitOptions(code: number): EndOptions {
+  return code === 0 && failure === undefined
+    ? endOptions('finished')
+    : endOptions('failed', failure ?? `process exited with code ${code}`, code)
+}
+
 function finishAll(status: 'finished' | 'failed', error?: string, exitCode?: number): void {
-  for (const run of [...active]) {
-    const options: { status: 'finished' | 'failed'; error?: string; exitCode?: number } = { status }
-    if (error !== undefined) options.error = error
-    if (exitCode !== undefined) options.exitCode = exitCode
-    run.finishSync(options)
-  }
+  for (const run of [...active]) run.finishSync(endOptions(status, error, exitCode))
 }
 
 function onSignal(signal: NodeJS.Signals): void {
@@ -49,9 +60,18 @@ function install(): void {
     failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
     finishAll('failed', failure, 1)
   })
+  // The script ran to its end without finish(): finish the asynchronous way, so a remote run
+  // delivers its last records (within its finishTimeoutMs) before the process ends. A failed
+  // finish falls back to the synchronous one, which always ends the run, so this runs once.
+  process.on('beforeExit', (code) => {
+    for (const run of [...active]) {
+      const options = exitOptions(code)
+      run.finish(options).catch(() => run.finishSync(options))
+    }
+  })
+  // process.exit() and the rest: nothing can wait here.
   process.on('exit', (code) => {
-    if (code === 0 && failure === undefined) finishAll('finished')
-    else finishAll('failed', failure ?? `process exited with code ${code}`, code)
+    for (const run of [...active]) run.finishSync(exitOptions(code))
   })
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)

@@ -1,12 +1,15 @@
 import { hostname } from 'node:os'
+import { join } from 'node:path'
 import { PointBuffer } from './batch.js'
 import { TallyError } from './errors.js'
 import type { JsonValue } from './json.js'
 import { track, untrack } from './lifecycle.js'
 import { newRunName, newWriterId } from './names.js'
+import { type RemoteTarget, remoteTarget, resolveRemoteRun, runUrl, Sender, writeSidecar } from './remote/index.js'
 import { type ResolvedRun, resolveRun } from './resolve.js'
-import type { SpoolEvent, WriterInfo } from './spool/format.js'
-import { SpoolWriter, writeRunIndex } from './spool/writer.js'
+import { MAGIC, type SpoolEvent, type WriterInfo } from './spool/format.js'
+import { readRunIndex } from './spool/reader.js'
+import { SpoolWriter, spoolDir, writeRunIndex } from './spool/writer.js'
 import { checkConfig, checkKey, checkStep, checkValue } from './validate.js'
 
 export const SDK_VERSION = '0.1.0'
@@ -37,8 +40,28 @@ export interface InitOptions {
   flushIntervalMs?: number
   /** Write a heartbeat when nothing else was written for this long, in ms. Default 10,000. */
   heartbeatMs?: number
-  /** Called when writing the spool fails (the data is kept and retried). Default: a warning on stderr. */
+  /**
+   * Called when writing the spool fails (the data is kept and retried) and, in remote mode,
+   * when the server cannot be reached or refuses the records. Default: a warning on stderr.
+   */
   onError?: (error: TallyError) => void
+  /**
+   * Remote mode: log to this Tally server (`tally serve`). Default: `TALLY_SERVER_URL`; without
+   * either, the run is local. The spool is still written first; a background sender ships it.
+   */
+  serverUrl?: string
+  /** A writer key of the workspace (`tally_sk_…`). Default: `TALLY_API_KEY`. */
+  apiKey?: string
+  /** The server's workspace. Default: `TALLY_WORKSPACE`, else "default". */
+  workspace?: string
+  /**
+   * Remote mode: how long `finish()` waits for the server to have every record, in ms.
+   * Past it, `finish()` resolves with a warning; the rest stays in the spool for `tally sync`.
+   * Default 30,000.
+   */
+  finishTimeoutMs?: number
+  /** Do not print the run's address on stderr at `init`. */
+  quiet?: boolean
 }
 
 export interface LogOptions {
@@ -73,8 +96,8 @@ export class Run {
   readonly dir: string
   /** True when `init` resumed an existing run. */
   readonly resumed: boolean
-  /** The dashboard address of this run; set in remote mode. */
-  readonly url: string | undefined = undefined
+  /** The run's page on the server's dashboard; undefined for a local run. */
+  readonly url: string | undefined
   /**
    * Hyperparameters. Setting a key (`run.config.lr = 0.1`) or `run.config.update({...})`
    * records the change.
@@ -90,6 +113,9 @@ export class Run {
   private readonly heartbeatMs: number
   private readonly onError: (error: TallyError) => void
   private readonly timer: NodeJS.Timeout
+  /** Remote mode: ships the spool file to the server. */
+  private readonly sender: Sender | undefined
+  private readonly finishTimeoutMs: number
   private nextStep: number
   private lastFlushAt: number
   private lastWriteAt: number
@@ -98,7 +124,8 @@ export class Run {
 
   /** Use `init()`. */
   constructor(options: InitOptions = {}) {
-    const resolved: ResolvedRun = resolveRun(options)
+    const target = remoteTarget(options ?? {})
+    const resolved: ResolvedRun = target ? resolveRemoteRun(options, target) : resolveRun(options)
     this.id = resolved.id
     this.project = resolved.project
     this.name = resolved.name ?? newRunName()
@@ -111,6 +138,7 @@ export class Run {
     this.flushIntervalMs = options.flushIntervalMs ?? 500
     this.heartbeatMs = options.heartbeatMs ?? 10_000
     this.onError = options.onError ?? warnOnce
+    this.finishTimeoutMs = options.finishTimeoutMs ?? 30_000
     const now = Date.now()
     const writer: WriterInfo = {
       id: newWriterId(),
@@ -119,7 +147,11 @@ export class Run {
       runtime: `node/${process.versions.node} tally-sdk/${SDK_VERSION}`,
       startedAt: now,
     }
-    if (!resolved.resumed) writeRunIndex(this.dir, { id: this.id, project: this.project, name: this.name, createdAt: resolved.createdAt })
+    // A run resumed from the server may have no index here yet; it gets one, so that a later
+    // resume by name finds it even while the server is unreachable.
+    if (!resolved.resumed || readRunIndex(join(spoolDir(this.dir), this.id)) === undefined) {
+      writeRunIndex(this.dir, { id: this.id, project: this.project, name: this.name, createdAt: resolved.createdAt })
+    }
     this.writer = new SpoolWriter(this.dir, this.id, writer.id)
     this.writer.event({
       type: 'run',
@@ -152,7 +184,20 @@ export class Run {
     this.summary = recordingObject({}, 'summary', (values) => this.queue({ type: 'summary', at: Date.now(), summary: values }))
     this.timer = setInterval(() => this.tick(), this.flushIntervalMs)
     this.timer.unref()
+    this.sender = target ? this.startSender(target, writer.id) : undefined
+    this.url = target ? runUrl(target, this.project, this.id) : undefined
+    if (this.url !== undefined && !options.quiet) process.stderr.write(`tally: logging to ${this.url}\n`)
     track(this)
+  }
+
+  /**
+   * The sidecar is written before the first send, so the spool records which server and
+   * workspace this writer's records belong to even if the process dies at once.
+   */
+  private startSender(target: RemoteTarget, writerId: string): Sender {
+    const path = this.writer.path
+    writeSidecar(path, { serverUrl: target.serverUrl, workspace: target.workspace, ackedSeq: 0, offset: MAGIC.length })
+    return new Sender({ path, writerId, target, onError: (e) => this.report(e) })
   }
 
   /** The step the next `log` call without a step will use. */
@@ -234,7 +279,8 @@ export class Run {
 
   /**
    * Flush, mark the run finished (or failed) and close its spool file. Later `log` calls
-   * throw `run_finished`. Calling it twice is harmless.
+   * throw `run_finished`. Calling it twice is harmless. In remote mode it then waits, up to
+   * `finishTimeoutMs`, until the server has every record.
    *
    * @example
    * await run.finish()
@@ -242,12 +288,37 @@ export class Run {
   async finish(options: FinishOptions = {}): Promise<void> {
     if (this.state === 'finished') return
     await this.flush()
-    this.finishSync(options)
+    this.end(options)
+    await this.deliver()
   }
 
-  /** Synchronous finish, for exit handlers. */
+  /**
+   * Synchronous finish, for exit handlers. Nothing can wait for the network there: in remote
+   * mode, what the server has not acknowledged stays in the spool for `tally sync`.
+   */
   finishSync(options: FinishOptions = {}): void {
     if (this.state === 'finished') return
+    this.end(options)
+    if (this.sender) this.stopSending(this.sender, 'before the process ended')
+  }
+
+  private async deliver(): Promise<void> {
+    if (!this.sender) return
+    await this.sender.delivered(this.writer.lastSeq, this.finishTimeoutMs)
+    this.stopSending(this.sender, `within ${this.finishTimeoutMs / 1000} s`)
+  }
+
+  /** Stop the sender and say what stays in the spool, if anything does. */
+  private stopSending(sender: Sender, when: string): void {
+    sender.stop()
+    const missing = this.writer.lastSeq - sender.ackedSeq
+    if (missing <= 0) return
+    const why = sender.error ? `: the server refused them (${sender.error.code})` : ` ${when}`
+    const message = `run ${this.id}: ${missing} spool record(s) did not reach ${this.url}${why}; they stay in the spool under ${this.dir}, and \`tally sync\` sends them`
+    this.onError(new TallyError(sender.error?.code ?? 'server_unreachable', message))
+  }
+
+  private end(options: FinishOptions): void {
     this.state = 'finished'
     clearInterval(this.timer)
     untrack(this)
@@ -269,6 +340,7 @@ export class Run {
     this.writer.commit()
     this.lastFlushAt = Date.now()
     this.lastWriteAt = this.lastFlushAt
+    this.sender?.wake()
   }
 
   private drain(): void {

@@ -1,0 +1,5 @@
+export { resolveRemoteRun } from './resume.js'
+export { Sender, type SenderOptions } from './sender.js'
+export { writeSidecar } from './sidecar.js'
+export { type SyncOptions, type SyncReport, syncSpool, type WriterSyncResult } from './sync.js'
+export { type RemoteTarget, remoteTarget, runUrl } from './target.js'
