@@ -5,10 +5,12 @@ import { TallyError } from '@tally/sdk'
 import { toPlainJson } from '@tally/sdk/spool'
 import { type IngestReport, ingestSpool } from '../ingest/ingest-spool.js'
 import { parseCondition } from '../query/parse-condition.js'
+import { iso, runJson } from '../shapes.js'
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js'
-import type { RunInfo, RunQuery, Store } from '../store/store.js'
+import type { RunQuery, Store } from '../store/store.js'
 import { formatDuration, formatJsonValue, formatNumber, formatTime, table } from './format.js'
 import { COMMANDS, type CommandName, helpFor, usage } from './help.js'
+import { isServerCommand, runServerCommand, SERVER_OPTIONS } from './server-commands.js'
 
 export interface CliIO {
   stdout: { write(s: string): boolean; once?(event: 'drain', listener: () => void): unknown }
@@ -39,6 +41,11 @@ const COMMAND_OPTIONS = {
   series: { buckets: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, since: { type: 'string' } },
   ingest: {},
   export: { format: { type: 'string' } },
+  serve: SERVER_OPTIONS,
+  ui: { host: { type: 'string' }, port: { type: 'string' } },
+  keys: { workspace: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, db: { type: 'string' } },
+  workspaces: { db: { type: 'string' } },
+  sync: { server: { type: 'string' }, 'api-key': { type: 'string' }, workspace: { type: 'string' }, all: { type: 'boolean' } },
 } as const
 
 const POSITIONALS: Record<CommandName, string[]> = {
@@ -48,6 +55,11 @@ const POSITIONALS: Record<CommandName, string[]> = {
   series: ['run-id', 'key'],
   ingest: [],
   export: ['project'],
+  serve: [],
+  ui: [],
+  keys: ['create|list|revoke', 'key-id?'],
+  workspaces: ['create|list', 'name?'],
+  sync: [],
 }
 
 /** Run the `tally` CLI with `argv` (without node and script). Returns the exit code. */
@@ -117,15 +129,17 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     return 0
   }
   const expected = POSITIONALS[command]
-  if (positionals.length !== expected.length) {
+  const required = expected.filter((p) => !p.endsWith('?'))
+  if (positionals.length < required.length || positionals.length > expected.length) {
     const what =
-      positionals.length < expected.length
-        ? `needs ${expected.map((p) => `<${p}>`).join(' ')}`
-        : `takes ${expected.length} argument(s), got ${positionals.length}`
+      positionals.length < required.length
+        ? `needs ${required.map((p) => `<${p}>`).join(' ')}`
+        : `takes at most ${expected.length} argument(s), got ${positionals.length}`
     throw new TallyError('invalid_argument', `tally ${command} ${what}; see tally ${command} --help`)
   }
   const dir = typeof values.dir === 'string' ? values.dir : (io.env.TALLY_DIR ?? join(io.env.HOME ?? '.', '.tally'))
   const opts = values as Record<string, string | string[] | boolean | undefined>
+  if (isServerCommand(command)) return runServerCommand(command, { io, dir, opts, args: positionals, json: values.json === true })
   const store = openLocalStore(dir)
   try {
     const report = await ingestSpool(store, dir)
@@ -202,30 +216,6 @@ async function projects(ctx: Ctx): Promise<number> {
     )
   }
   return 0
-}
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
-
-function runJson(r: RunInfo): Record<string, unknown> {
-  return {
-    id: r.id,
-    name: r.name,
-    project: r.project,
-    status: r.status,
-    group: r.group,
-    tags: r.tags,
-    config: r.config,
-    summary: r.summary,
-    createdAt: iso(r.createdAt),
-    description: r.description,
-    results: r.results,
-    updatedAt: iso(r.updatedAt),
-    finishedAt: iso(r.finishedAt),
-    heartbeatAt: iso(r.heartbeatAt),
-    lastStep: r.lastStep,
-    error: r.error,
-    system: r.system,
-  }
 }
 
 async function runs(ctx: Ctx): Promise<number> {

@@ -44,6 +44,51 @@ export const COMMANDS = {
     about: 'Write every point of a project to stdout as CSV (default) or JSON lines.',
     options: [['--format F', 'csv or jsonl']],
   },
+  serve: {
+    usage: 'tally serve [--host H] [--port P] [--db sqlite:PATH|postgres://...] [--data-dir DIR]',
+    about: 'Run the team server: HTTP API with API keys. A new server prints a one-time owner key.',
+    options: [
+      ['--host H', 'address to bind (default $TALLY_HOST, else 0.0.0.0)'],
+      ['--port P', 'port (default $TALLY_PORT, else 8080)'],
+      ['--db URL', 'sqlite:PATH or postgres://user@host/db (default $TALLY_DB, else sqlite:<data-dir>/tally.db)'],
+      ['--data-dir DIR', 'where the server keeps its files (default $TALLY_DATA_DIR, else the Tally directory)'],
+      ['--body-limit N', 'largest batch of spool records accepted, bytes (default 64 MiB)'],
+    ],
+  },
+  ui: {
+    usage: 'tally ui [--port P]',
+    about: "Serve this machine's runs on 127.0.0.1, following the spool as scripts log.",
+    options: [
+      ['--port P', 'port (default $TALLY_PORT, else 4747)'],
+      ['--host H', 'loopback address to bind (127.0.0.1 or ::1)'],
+    ],
+  },
+  keys: {
+    usage:
+      'tally keys create --workspace W --role owner|writer|viewer [--name N] | tally keys list [--workspace W] | tally keys revoke <key-id>',
+    about: 'Manage API keys of a team server, on its database. A key is shown once, when created.',
+    options: [
+      ['--workspace W', 'the workspace the key belongs to'],
+      ['--role R', 'owner (manage keys), writer (log), viewer (read)'],
+      ['--name N', 'a note to recognise the key by'],
+      ['--db URL', "the server's database (default $TALLY_DB, else sqlite:<dir>/tally.db)"],
+    ],
+  },
+  workspaces: {
+    usage: 'tally workspaces create <name> | tally workspaces list',
+    about: 'Manage workspaces of a team server, on its database.',
+    options: [['--db URL', "the server's database (default $TALLY_DB, else sqlite:<dir>/tally.db)"]],
+  },
+  sync: {
+    usage: 'tally sync [--server URL] [--api-key K] [--workspace W] [--all]',
+    about: 'Send every spool record a server has not acknowledged yet (runs logged in remote mode).',
+    options: [
+      ['--server URL', 'the server (default $TALLY_SERVER_URL)'],
+      ['--api-key K', 'an API key with the writer role (default $TALLY_API_KEY)'],
+      ['--workspace W', 'default $TALLY_WORKSPACE, else "default"'],
+      ['--all', 'also send runs that were logged locally, not for this server'],
+    ],
+  },
 } as const
 
 export type CommandName = keyof typeof COMMANDS

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,6 +15,18 @@ export function freshDir(prefix = 'tally-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
 }
 
+/** A TCP port on 127.0.0.1 that nothing listens on (just now), for a server a test starts. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
 /** Write an ES module script that imports the SDK as `tally` and return its path. */
 export function script(dir: string, name: string, body: string): string {
   const path = join(dir, name)
@@ -24,35 +37,39 @@ export function script(dir: string, name: string, body: string): string {
 export interface Child {
   proc: ChildProcess
   lines: string[]
-  /** Resolves with the first stdout line that matches. */
+  /** Resolves with the first line, of stdout or stderr, that matches. */
   waitFor(pattern: RegExp): Promise<string>
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>
 }
 
-export function startNode(path: string, env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, [path], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+export function startNode(path: string, env: Record<string, string>, args: string[] = []): Child {
+  const proc = spawn(process.execPath, [path, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: string[] = []
   const waiters: { pattern: RegExp; resolve: (l: string) => void }[] = []
-  let buf = ''
   let stderr = ''
-  proc.stdout?.on('data', (d: Buffer) => {
-    buf += d.toString()
-    let i = buf.indexOf('\n')
-    while (i >= 0) {
-      const line = buf.slice(0, i)
-      buf = buf.slice(i + 1)
-      lines.push(line)
-      for (const w of [...waiters]) {
-        if (w.pattern.test(line)) {
-          waiters.splice(waiters.indexOf(w), 1)
-          w.resolve(line)
+  const follow = (stream: NodeJS.ReadableStream | null, also?: (s: string) => void): void => {
+    let buf = ''
+    stream?.on('data', (d: Buffer) => {
+      also?.(d.toString())
+      buf += d.toString()
+      let i = buf.indexOf('\n')
+      while (i >= 0) {
+        const line = buf.slice(0, i)
+        buf = buf.slice(i + 1)
+        lines.push(line)
+        for (const w of [...waiters]) {
+          if (w.pattern.test(line)) {
+            waiters.splice(waiters.indexOf(w), 1)
+            w.resolve(line)
+          }
         }
+        i = buf.indexOf('\n')
       }
-      i = buf.indexOf('\n')
-    }
-  })
-  proc.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString()
+    })
+  }
+  follow(proc.stdout)
+  follow(proc.stderr, (s) => {
+    stderr += s
   })
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
     proc.on('exit', (code, signal) => resolve({ code, signal, stderr })),

@@ -1,0 +1,102 @@
+/**
+ * The Tally HTTP server: one Fastify app for `tally ui` (local) and `tally serve` (team),
+ * built by a factory that never listens, so routes are tested in-process with `inject()`
+ * and over a real port alike.
+ */
+import { TallyError } from '@tally/sdk'
+import { Ajv } from 'ajv'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Store } from '../store/store.js'
+import { authenticateKey, isLocalHost, localPrincipal, type Principal } from './auth.js'
+import { clientErrorHandler, errorHandler, frameworkErrorHandler } from './errors.js'
+import { EventHub } from './events.js'
+import { OpenApiCollector } from './openapi.js'
+import { registerIngestRoutes } from './routes-ingest.js'
+import { registerRunRoutes } from './routes-runs.js'
+import { registerWorkspaceRoutes } from './routes-workspaces.js'
+
+export const VERSION = '0.1.0'
+export const SPOOL_MEDIA_TYPE = 'application/vnd.tally.spool'
+
+export interface AppConfig {
+  /** `local` (tally ui: loopback, Host check, token for writes) or `team` (API keys). */
+  mode: 'local' | 'team'
+  /** Local mode: the per-install token that writes need. */
+  localToken?: string
+  /** Largest spool-records body, bytes. Default 64 MiB. */
+  recordsBodyLimit?: number
+  /** Largest JSON body, bytes. Default 1 MiB. */
+  jsonBodyLimit?: number
+  /** Log requests (pino, JSON lines on stdout). Default off. */
+  logger?: boolean
+  /** How often an idle event stream gets a keep-alive comment, ms. Default 15 s. */
+  keepAliveMs?: number
+}
+
+export interface AppOptions {
+  store: Store
+  config: AppConfig
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal
+  }
+}
+
+export async function createApp({ store, config }: AppOptions): Promise<FastifyInstance> {
+  const recordsLimit = config.recordsBodyLimit ?? 64 * 1024 * 1024
+  const app = Fastify({
+    logger: config.logger ?? false,
+    bodyLimit: config.jsonBodyLimit ?? 1024 * 1024,
+    // Project names (255 characters) percent-encoded can be twelve times as long.
+    routerOptions: { maxParamLength: 4096 },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+    return503OnClosing: true,
+  })
+  // Bodies are JSON and must have the declared types (a name of 123 is an error, not "123");
+  // query strings and paths are text, so a repeated parameter becomes an array there.
+  // Unknown fields are refused, never silently dropped.
+  const bodies = new Ajv({ coerceTypes: false, removeAdditional: false, allErrors: false, strict: false })
+  const texts = new Ajv({ coerceTypes: 'array', removeAdditional: false, allErrors: false, strict: false })
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodies : texts).compile(schema))
+  if (config.mode === 'local' && !config.localToken) throw new TallyError('invalid_argument', 'a local server needs localToken for writes')
+  const openapi = new OpenApiCollector()
+  app.addHook('onRoute', openapi.onRoute)
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}; see /api/v1/openapi.json` } })
+  })
+  // The records route raises its own body limit; every other route keeps the JSON one.
+  app.addContentTypeParser(SPOOL_MEDIA_TYPE, { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+  app.decorateRequest('principal', null as never)
+
+  app.addHook('onRequest', async (request) => {
+    if (config.mode === 'local') {
+      if (!isLocalHost(request.headers.host)) {
+        throw new TallyError(
+          'forbidden',
+          `Host "${request.headers.host ?? ''}" is not this machine; open the dashboard at http://127.0.0.1`,
+        )
+      }
+      request.principal = localPrincipal(request, config.localToken as string)
+      return
+    }
+    const path = request.url
+    if (!path.startsWith('/api/') || path.startsWith('/api/v1/openapi.json')) return
+    request.principal = await authenticateKey(store, request)
+  })
+
+  const hub = new EventHub(store, { keepAliveMs: config.keepAliveMs ?? 15_000 })
+  app.addHook('preClose', async () => hub.close())
+
+  app.get('/healthz', async () => ({ ok: true, version: VERSION }))
+  app.get('/api/v1/openapi.json', async () => openapi.document(VERSION))
+  registerWorkspaceRoutes(app, store)
+  registerRunRoutes(app, store, hub)
+  registerIngestRoutes(app, store, { recordsLimit })
+  return app
+}

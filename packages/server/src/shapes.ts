@@ -1,0 +1,31 @@
+/**
+ * The JSON shapes Tally prints and serves: the CLI's `--json` output and the HTTP API share
+ * them, so a script can move from one to the other. Times are ISO 8601 strings; NaN and
+ * ±Infinity become the strings "NaN", "Infinity", "-Infinity" (via `toPlainJson`).
+ */
+import type { RunInfo } from './store/store.js'
+
+export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+
+export function runJson(r: RunInfo): Record<string, unknown> {
+  return {
+    id: r.id,
+    name: r.name,
+    project: r.project,
+    workspace: r.workspace,
+    status: r.status,
+    group: r.group,
+    tags: r.tags,
+    config: r.config,
+    summary: r.summary,
+    createdAt: iso(r.createdAt),
+    description: r.description,
+    results: r.results,
+    updatedAt: iso(r.updatedAt),
+    finishedAt: iso(r.finishedAt),
+    heartbeatAt: iso(r.heartbeatAt),
+    lastStep: r.lastStep,
+    error: r.error,
+    system: r.system,
+  }
+}
