@@ -1,7 +1,9 @@
-// Every benchmark in turn; each prints JSON lines with medians and samples.
+// Every benchmark in turn; each prints JSON lines with medians and samples. The PostgreSQL
+// ones start a throwaway server from Debian's `postgresql` package.
 import { execFileSync } from 'node:child_process'
 
-for (const b of ['log-cost.mjs', 'e2e.mjs', 'queries.mjs']) {
-  process.stdout.write(`# ${b}\n`)
-  execFileSync(process.execPath, [new URL(b, import.meta.url).pathname], { stdio: 'inherit' })
+const runs = [['log-cost.mjs'], ['e2e.mjs'], ['queries.mjs'], ['http.mjs'], ['http.mjs', { DB: 'postgres' }], ['pg-store.mjs']]
+for (const [b, env = {}] of runs) {
+  process.stdout.write(`# ${b}${env.DB ? ` (DB=${env.DB})` : ''}\n`)
+  execFileSync(process.execPath, [new URL(b, import.meta.url).pathname], { stdio: 'inherit', env: { ...process.env, ...env } })
 }
