@@ -73,8 +73,13 @@ export function toPlainJson(value: unknown): unknown {
  * Check that `value` is plain JSON (objects, arrays, strings, finite or non-finite numbers,
  * booleans, null) and return the path of the first offending part, or undefined when it is.
  */
+/** How deep a config, summary or event value may nest. */
+export const MAX_DEPTH = 100
+
 export function findNonJson(value: unknown, path = '$', seen = new Set<object>()): string | undefined {
   if (value === null) return undefined
+  // Deeper than any real config, and deep enough to overflow the stack of what reads it next.
+  if (seen.size >= MAX_DEPTH) return `${path.slice(0, 60)}… (nested deeper than ${MAX_DEPTH} levels)`
   switch (typeof value) {
     case 'string':
     case 'number':

@@ -198,6 +198,8 @@ describe('resume', () => {
     a.log({ x: 1 })
     a.log({ x: 2 })
     await a.finish()
+    // "Latest" goes by creation time in ms: runs made within one millisecond are not ordered.
+    await new Promise((r) => setTimeout(r, 5))
     const b = init({ project: 'p', name: 'exp', dir })
     await b.finish()
     expect(b.id).not.toBe(a.id)

@@ -119,7 +119,8 @@ export class Run {
   private nextStep: number
   private lastFlushAt: number
   private lastWriteAt: number
-  private lastErrorAt = 0
+  /** When each error code was last told, so a flood of one kind never hides another. */
+  private readonly lastErrorAt = new Map<string, number>()
   private state: RunState = 'running'
 
   /** Use `init()`. */
@@ -138,7 +139,7 @@ export class Run {
     this.flushIntervalMs = options.flushIntervalMs ?? 500
     this.heartbeatMs = options.heartbeatMs ?? 10_000
     this.onError = options.onError ?? warnOnce
-    this.finishTimeoutMs = options.finishTimeoutMs ?? 30_000
+    this.finishTimeoutMs = checkTimeout(options.finishTimeoutMs)
     const now = Date.now()
     const writer: WriterInfo = {
       id: newWriterId(),
@@ -166,6 +167,7 @@ export class Run {
       config: resolved.config,
       createdAt: resolved.createdAt,
       resumed: resolved.resumed,
+      resume: options.resume ?? 'never',
       system: {
         host: writer.host,
         pid: process.pid,
@@ -315,7 +317,7 @@ export class Run {
     if (missing <= 0) return
     const why = sender.error ? `: the server refused them (${sender.error.code})` : ` ${when}`
     const message = `run ${this.id}: ${missing} spool record(s) did not reach ${this.url}${why}; they stay in the spool under ${this.dir}, and \`tally sync\` sends them`
-    this.onError(new TallyError(sender.error?.code ?? 'server_unreachable', message))
+    this.tell(new TallyError(sender.error?.code ?? 'server_unreachable', message))
   }
 
   private end(options: FinishOptions): void {
@@ -376,10 +378,27 @@ export class Run {
   private report(e: unknown): void {
     const error = e instanceof TallyError ? e : new TallyError('spool_io', String(e), { cause: e })
     const now = Date.now()
-    if (now - this.lastErrorAt < 30_000) return
-    this.lastErrorAt = now
-    this.onError(error)
+    if (now - (this.lastErrorAt.get(error.code) ?? Number.NEGATIVE_INFINITY) < 30_000) return
+    this.lastErrorAt.set(error.code, now)
+    this.tell(error)
   }
+
+  private tell(error: TallyError): void {
+    try {
+      this.onError(error)
+    } catch {
+      // A throwing handler must not end the training process nor stop the flush or sender.
+    }
+  }
+}
+
+/** `finishTimeoutMs`: a number of ms ≥ 0 (Infinity waits for delivery however long it takes). */
+function checkTimeout(ms: unknown): number {
+  if (ms === undefined) return 30_000
+  if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
+    throw new TallyError('invalid_argument', `finishTimeoutMs must be a number of milliseconds ≥ 0; got ${String(ms)}`)
+  }
+  return ms
 }
 
 function finishedError(run: Run): TallyError {

@@ -14,7 +14,7 @@ export type Answer =
   /** 2xx with a JSON object. */
   | { kind: 'ok'; body: Record<string, unknown> }
   /** Network error, timeout, 408, 429 or 5xx: the records wait in the spool; try again. */
-  | { kind: 'retry'; error: TallyError }
+  | { kind: 'retry'; error: TallyError; timedOut?: boolean }
   /** Any other 4xx: the server's `{ error }` as a TallyError, details such as `ackedSeq` included. */
   | { kind: 'refused'; status: number; error: TallyError }
 
@@ -43,12 +43,25 @@ async function call(target: RemoteTarget, method: 'GET' | 'POST', path: string, 
   const timer = setTimeout(abort, REQUEST_TIMEOUT_MS)
   signal.addEventListener('abort', abort, { once: true })
   try {
-    const response = await fetch(`${target.serverUrl}${path}`, { method, headers, ...(body && { body }), signal: request.signal })
+    // A redirect would turn the POST into a GET elsewhere: refuse it and say where to point.
+    const response = await fetch(`${target.serverUrl}${path}`, {
+      method,
+      headers,
+      ...(body && { body }),
+      signal: request.signal,
+      redirect: 'manual',
+    })
+    if (response.status >= 300 && response.status < 400) {
+      const to = response.headers.get('location') ?? 'another address'
+      const message = `${target.serverUrl} redirects to ${to}; set serverUrl (TALLY_SERVER_URL) to the server's final address, e.g. its https:// URL`
+      return { kind: 'refused', status: response.status, error: new TallyError('invalid_argument', message) }
+    }
     return answerOf(response.status, await response.text(), target.serverUrl)
   } catch (e) {
     return {
       kind: 'retry',
       error: new TallyError('server_unreachable', `cannot reach ${target.serverUrl}: ${networkReason(e)}`, { cause: e }),
+      timedOut: request.signal.aborted && !signal.aborted,
     }
   } finally {
     clearTimeout(timer)

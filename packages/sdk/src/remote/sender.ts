@@ -14,8 +14,8 @@ import type { RemoteTarget } from './target.js'
 
 /** Batches stay well under the server's body limit (64 MiB by default). */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024
-/** The smallest batch a 413 can shrink batches to. */
-const MIN_BATCH_BYTES = 64 * 1024
+/** A request that timed out is retried with half the batch, down to this: a slow uplink still moves. */
+const MIN_TIMEOUT_BATCH_BYTES = 64 * 1024
 /** While `finish()` waits, a long backoff would outlast it: retry at least this often. */
 const WAITING_RETRY_MS = 2_000
 
@@ -76,7 +76,8 @@ export class Sender {
 
   constructor(private readonly options: SenderOptions) {
     this.batchBytes = options.maxBatchBytes ?? MAX_BATCH_BYTES
-    this.done = this.loop()
+    // The loop catches what it can; this is only so that nothing escapes as an unhandled rejection.
+    this.done = this.loop().catch(() => undefined)
   }
 
   /** The highest seq the server acknowledged. */
@@ -170,7 +171,10 @@ export class Sender {
       return 'idle'
     }
     const answer = await postRecords(this.options.target, this.options.writerId, slice.bytes, this.aborter.signal)
-    if (answer.kind === 'retry') return answer.error
+    if (answer.kind === 'retry') {
+      if (answer.timedOut) this.batchBytes = Math.max(MIN_TIMEOUT_BATCH_BYTES, slice.bytes.length >> 1)
+      return answer.error
+    }
     if (answer.kind === 'refused') return this.refused(answer, slice)
     return this.accepted(answer.body, at, slice)
   }
@@ -186,6 +190,8 @@ export class Sender {
     this.sent.points += isCount(body.points) ? body.points : 0
     const position = acked === slice.lastSeq ? { offset: at.offset + slice.bytes.length, seq: acked } : await this.positionAfter(acked)
     this.position = position
+    // Grow back towards full batches after a 413 or a timeout made them smaller.
+    this.batchBytes = Math.min(this.options.maxBatchBytes ?? MAX_BATCH_BYTES, this.batchBytes * 2)
     this.failures = 0
     this.gapsInARow = 0
     this.relocated = false
@@ -214,9 +220,16 @@ export class Sender {
       this.acknowledged(ackedSeq)
       return ++this.gapsInARow > 1 ? error : 'again'
     }
-    if (answer.status === 413 && slice.count > 1) {
-      this.batchBytes = Math.max(MIN_BATCH_BYTES, slice.bytes.length >> 1)
-      return 'again'
+    if (answer.status === 413) {
+      if (slice.count > 1) {
+        // Halve until the batch fits; a batch always holds at least one whole record.
+        this.batchBytes = slice.bytes.length >> 1
+        return 'again'
+      }
+      // One record over the limit: giving up would strand every record after it, so keep
+      // trying (with backoff) until the limit is raised, and say which limit.
+      const message = `a spool record of ${slice.bytes.length} bytes is over ${this.options.target.serverUrl}'s body limit (${error.message}); raise the server's --body-limit, or its proxy's`
+      return new TallyError('payload_too_large', message)
     }
     if (error.code === 'spool_format' && !this.relocated) {
       // The server may have lost this writer altogether (a new database): ask it again.
@@ -249,18 +262,13 @@ export class Sender {
   }
 
   private async retryLater(problem: TallyError): Promise<void> {
-    const { maxRetries, onError } = this.options
+    const { maxRetries } = this.options
     if (maxRetries !== undefined && this.failures >= maxRetries) {
       this.fail(problem)
       return
     }
     if (this.failures === 0) {
-      onError?.(
-        new TallyError(
-          problem.code,
-          `${problem.message}; logging goes on into the spool, and the records are sent when the server is back`,
-        ),
-      )
+      this.tell(new TallyError(problem.code, `${problem.message}; logging goes on into the spool, and sending is retried by itself`))
     }
     const delay = backoffDelay(this.failures++)
     await this.sleep(this.waiters.size > 0 ? Math.min(delay, WAITING_RETRY_MS) : delay)
@@ -269,10 +277,19 @@ export class Sender {
   private fail(error: TallyError): Next {
     if (!this.stopped) {
       this.stopError = error
-      this.options.onError?.(error)
+      this.tell(error)
       this.stop()
     }
     return 'stopped'
+  }
+
+  /** Tell the owner; a handler that throws must not break the sending loop. */
+  private tell(error: TallyError): void {
+    try {
+      this.options.onError?.(error)
+    } catch {
+      // Reported or not, the records wait in the spool.
+    }
   }
 
   /** Wait for `wake()`, unless one came since the last read began (records may have landed after it). */

@@ -59,10 +59,10 @@ export function checkServerUrl(value: unknown): string {
 }
 
 export function checkWorkspace(value: unknown): string {
-  if (typeof value !== 'string' || !WORKSPACE_PATTERN.test(value)) {
+  if (typeof value !== 'string' || !WORKSPACE_PATTERN.test(value) || value === '.' || value === '..') {
     throw new TallyError(
       'invalid_argument',
-      `workspace names are 1 to 255 characters of A-Z, a-z, 0-9, '.', '_' and '-'; got ${describe(value)}`,
+      `workspace names are 1 to 255 characters of A-Z, a-z, 0-9, '.', '_' and '-' (not "." or ".."); got ${describe(value)}`,
     )
   }
   return value

@@ -48,6 +48,12 @@ export interface RunEvent {
   createdAt: number
   /** True when this writer resumed an existing run. */
   resumed: boolean
+  /**
+   * The resume mode `init` was given. With `never`, a store that already has this run id
+   * refuses the event (`run_exists`) rather than joining a run someone else started.
+   * Absent in spool files of Tally 0.1: read as `allow`.
+   */
+  resume?: 'never' | 'allow' | 'must'
   system: { [key: string]: JsonValue }
 }
 

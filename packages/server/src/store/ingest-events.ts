@@ -6,6 +6,12 @@
  */
 import { TallyError } from '@tally/sdk'
 import {
+  checkConfig,
+  checkId,
+  checkKey,
+  checkProject,
+  checkTags,
+  checkText,
   type JsonValue,
   KIND_EVENT,
   type PointsBatch,
@@ -23,6 +29,57 @@ export interface Tombstone {
   run_id: string
   workspace_id: number
   acked_seq: number
+}
+
+/** The latest time a Date can hold (ms since the epoch): later ones are refused, not stored. */
+const MAX_TIME = 8.64e15
+
+const isTime = (t: unknown): t is number => typeof t === 'number' && t >= 0 && t <= MAX_TIME
+
+/**
+ * An event as the SDK's own checks would have let it through, so records from any client
+ * (another language, an old version, a hand-made request) are held to the same limits as
+ * `init` and `log`. Anything else is `spool_format`, naming the field.
+ */
+export function checkEvent(writerId: string, e: SpoolEvent): void {
+  try {
+    if (!isTime(e.at)) throw new TallyError('invalid_argument', `at must be a time in ms since the epoch; got ${String(e.at)}`)
+    switch (e.type) {
+      case 'run':
+        checkId(e.id)
+        checkProject(e.project)
+        if (e.name !== '') checkText('name', e.name)
+        if (e.group != null) checkText('group', e.group)
+        if (e.description != null) checkText('description', e.description)
+        if (e.tags !== undefined) checkTags(e.tags)
+        checkConfig(e.config)
+        checkConfig(e.system, 'system')
+        if (!isTime(e.createdAt)) throw new TallyError('invalid_argument', `createdAt must be a time in ms; got ${String(e.createdAt)}`)
+        break
+      case 'meta':
+        if (e.name !== undefined) checkText('name', e.name)
+        if (e.group !== undefined && e.group !== null) checkText('group', e.group)
+        if (e.description !== undefined && e.description !== null) checkText('description', e.description)
+        if (e.tags !== undefined) checkTags(e.tags)
+        break
+      case 'config':
+        checkConfig(e.config)
+        break
+      case 'summary':
+        checkConfig(e.summary, 'summary')
+        break
+      case 'result':
+        checkKey(e.key)
+        if (typeof e.value !== 'number') throw new TallyError('invalid_value', `result ${e.key} is not a number`)
+        break
+      case 'status':
+        if (e.error !== undefined && typeof e.error !== 'string') throw new TallyError('invalid_argument', 'a status error is a string')
+        break
+    }
+  } catch (err) {
+    if (!(err instanceof TallyError)) throw err
+    throw new TallyError('spool_format', `writer ${writerId} sent a ${String(e.type)} event the store refuses: ${err.message}`)
+  }
 }
 
 /** The later of two times; a time that is not finite is ignored. */
@@ -203,6 +260,7 @@ export abstract class IngestState<R extends RunRow> {
 
   /** Apply an event other than the run event (which the backend applies: it finds or creates the run). */
   applyEvent(e: Exclude<SpoolEvent, RunEvent>): void {
+    checkEvent(this.writerId, e)
     const r = this.run
     if (r === undefined) throw new TallyError('spool_format', `writer ${this.writerId} sent a ${e.type} event before its run event`)
     switch (e.type) {
@@ -275,7 +333,7 @@ export abstract class IngestState<R extends RunRow> {
 
   /** Check a run event against the run this writer writes. */
   checkRunEvent(e: RunEvent): void {
-    if (typeof e.id !== 'string' || e.id === '') throw new TallyError('spool_format', `writer ${this.writerId}'s run event has no run id`)
+    checkEvent(this.writerId, e)
     if (this.run !== undefined && this.run.id !== e.id) {
       throw new TallyError('spool_format', `writer ${this.writerId} writes run ${this.run.id}, yet sent a run event for ${e.id}`)
     }
@@ -286,6 +344,11 @@ export abstract class IngestState<R extends RunRow> {
    * its descriptive fields replaced only by values the run event actually gives.
    */
   resumeRun(r: R, e: RunEvent): void {
+    if (this.run === undefined && e.resume === 'never') {
+      // A new writer that meant to start this run: someone else has it (another machine,
+      // or a concurrent request). Joining would overwrite their points.
+      throw new TallyError('run_exists', `run id ${r.id} exists already; start with another id, or pass resume: 'allow' to continue it`)
+    }
     r.status = 'running'
     r.finished_at = null
     r.error = null
@@ -334,6 +397,7 @@ export abstract class IngestState<R extends RunRow> {
     const { keys, steps, times, counts, keyIndex, values } = batch
     const slots: PendingPoints[] = []
     for (const key of keys) {
+      if (!this.pending.has(key)) this.checkKey(key)
       let p = this.pending.get(key)
       if (p === undefined) {
         p = new PendingPoints()
@@ -349,6 +413,9 @@ export abstract class IngestState<R extends RunRow> {
         throw new TallyError('spool_format', `writer ${this.writerId} sent step ${step}; steps are integers in [0, 2^53)`)
       }
       const time = times[r] as number
+      if (!(time >= 0 && time <= MAX_TIME)) {
+        throw new TallyError('spool_format', `writer ${this.writerId} sent time ${time}; times are ms since the epoch`)
+      }
       if (time > maxTime) maxTime = time
       const end = i + (counts[r] as number)
       for (; i < end; i++) (slots[keyIndex[i] as number] as PendingPoints).push(step, time, values[i] as number)
@@ -356,6 +423,14 @@ export abstract class IngestState<R extends RunRow> {
     this.seenAt = later(this.seenAt, maxTime)
     this.updatedAt = later(this.updatedAt, maxTime)
     return values.length
+  }
+
+  private checkKey(key: string): void {
+    try {
+      checkKey(key)
+    } catch (e) {
+      throw new TallyError('spool_format', `writer ${this.writerId} sent a metric key the store refuses: ${(e as Error).message}`)
+    }
   }
 
   /** The call's times, into the run: any activity is a heartbeat; anything but a heartbeat an update. */

@@ -35,6 +35,13 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
 
 const ids = (page: { runs: { id: string }[] }): string[] => page.runs.map((r) => r.id)
 
+/** `{ a: { a: … 1 } }`, `depth` levels deep. */
+function nested(depth: number): { [key: string]: JsonValue } {
+  let v: JsonValue = 1
+  for (let i = 0; i < depth; i++) v = { a: v }
+  return v as { [key: string]: JsonValue }
+}
+
 const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i)
 
 for (const kind of STORE_KINDS) {
@@ -127,6 +134,50 @@ for (const kind of STORE_KINDS) {
         expect([(gap as TallyError).code, (gap as TallyError).details]).toEqual(['seq_gap', { ackedSeq: 0 }])
         expect(await store.writerState('w1')).toBeUndefined()
         expect(await store.ingest('w1', [])).toMatchObject({ ackedSeq: 0, applied: 0 })
+      })
+
+      it("refuses a new writer's resume: 'never' for a run that exists, and lets 'allow' join it", async () => {
+        const store = await fresh()
+        await run(store, 'w1', 'r1', [seriesRecord(2, 'loss', [0, 1, 2], [1, 2, 3])])
+        expect(await codeOf(store.ingest('w2', [runRecord(1, { id: 'r1', resume: 'never' }, { id: 'w2' })]))).toBe('run_exists')
+        expect(await store.writerState('w2')).toBeUndefined()
+        await store.ingest('w3', [
+          runRecord(1, { id: 'r1', resume: 'allow', resumed: true }, { id: 'w3' }),
+          seriesRecord(2, 'loss', [3], [4]),
+        ])
+        expect(Array.from((await store.readSeries({ runId: 'r1', key: 'loss' })).values)).toEqual([1, 2, 3, 4])
+      })
+
+      it('holds records from any client to the limits init and log keep, storing nothing of a refused call', async () => {
+        const store = await fresh()
+        const bad: [string, SpoolRecord][] = [
+          ['a 100,000-character name', runRecord(1, { id: 'r1', name: 'n'.repeat(100_000) })],
+          ['a run id with a slash', runRecord(1, { id: 'a/b' })],
+          ['tags that are not strings', runRecord(1, { id: 'r1', tags: [1, 2] as unknown as string[] })],
+          ['a description object', runRecord(1, { id: 'r1', description: {} as unknown as string })],
+          ['a time past what a Date holds', runRecord(1, { id: 'r1', at: 1e300 })],
+          ['a time that is text', runRecord(1, { id: 'r1', at: 'now' as unknown as number })],
+        ]
+        for (const [what, record] of bad) {
+          expect([what, await codeOf(store.ingest('w1', [record]))]).toEqual([what, 'spool_format'])
+        }
+        expect(await store.writerState('w1')).toBeUndefined()
+        await store.ingest('w1', [runRecord(1, { id: 'r1' })])
+        const later: [string, SpoolRecord][] = [
+          ['a NUL in a key', seriesRecord(2, 'bad\u0000key', [0], [1])],
+          ['a 10,000-character key', seriesRecord(2, 'k'.repeat(10_000), [0], [1])],
+          ['times in nanoseconds', seriesRecord(2, 'x', [0], [1], [1.7e18])],
+          ['a meta event with 51 tags', eventRecord(2, { type: 'meta', at: T0, tags: range(0, 51).map(String) })],
+          ['a config nested 200 deep', eventRecord(2, { type: 'config', at: T0, config: nested(200) })],
+        ]
+        for (const [what, record] of later) {
+          expect([what, await codeOf(store.ingest('w1', [seriesRecord(2, 'ok', [0], [1]), { ...record, seq: 3 }]))]).toEqual([
+            what,
+            'spool_format',
+          ])
+        }
+        expect((await store.writerState('w1'))?.ackedSeq).toBe(1)
+        expect(await store.metricKeys('r1')).toEqual([])
       })
 
       it('applies config, summary, result, meta, heartbeat and status events', async () => {
@@ -788,6 +839,7 @@ for (const kind of STORE_KINDS) {
         expect(await codeOf(store.createKey(key('k1', 'nope')))).toBe('not_found')
         await store.createKey(key('k1'))
         expect(await codeOf(store.createKey({ ...key('k1'), hash: 'b'.repeat(64) }))).toBe('already_exists')
+        expect(await codeOf(store.createKey({ ...key('k9'), hash: key('k1').hash }))).toBe('already_exists')
         expect(await codeOf(store.createKey({ ...key('k2'), role: 'admin' as 'owner' }))).toBe('invalid_argument')
       })
     })

@@ -31,9 +31,9 @@ afterEach(async () => {
 })
 
 /** The real team app on a SQLite file, listening on 127.0.0.1 (a given port, or any). */
-async function serve(dbPath: string, port = 0): Promise<Server> {
+async function serve(dbPath: string, port = 0, recordsBodyLimit?: number): Promise<Server> {
   const store = openSqliteStore(dbPath)
-  const app = await createApp({ store, config: { mode: 'team' } })
+  const app = await createApp({ store, config: { mode: 'team', ...(recordsBodyLimit !== undefined && { recordsBodyLimit }) } })
   await app.listen({ host: '127.0.0.1', port })
   const bound = (app.server.address() as { port: number }).port
   let closed = false
@@ -113,6 +113,32 @@ describe('remote mode', () => {
     expect(await steps(server, key, run.id)).toEqual(range(0, 400))
     const stored = await getJson<{ status: string }>(server, key, `/api/v1/runs/${run.id}`)
     expect(stored.body.status).toBe('finished')
+  })
+
+  it('keeps a record over the server body limit, and everything after it, until the limit is raised', async () => {
+    const home = freshDir()
+    const small = await serve(join(home, 'server.db'), 0, 4096)
+    const key = await writerKey(small)
+    const told = errors()
+    const run = init({ project: 'p', serverUrl: small.url, apiKey: key, dir: join(home, 'client'), quiet: true, onError: told.onError })
+    const wide: Record<string, number> = {}
+    for (let k = 0; k < 500; k++) wide[`m${k}`] = k
+    run.log({ loss: 0 })
+    await run.flush()
+    run.log(wide) // one record of about 6 KB: over the limit on its own
+    await run.flush()
+    for (let s = 2; s < 10; s++) run.log({ loss: s })
+    await run.flush()
+    await eventually('the refusal', async () => (told.list.some((e) => e.code === 'payload_too_large') ? true : undefined))
+    expect(told.list.find((e) => e.code === 'payload_too_large')?.message).toMatch(/over .* body limit.*--body-limit/)
+    expect(await steps(small, key, run.id)).toEqual([0])
+    // The limit raised (a restart with the default): the sender, still retrying, delivers the rest.
+    const port = small.port
+    await small.close()
+    const big = await serve(join(home, 'server.db'), port)
+    await eventually('the rest', async () => ((await steps(big, key, run.id)).length === 9 ? true : undefined))
+    expect(await steps(big, key, run.id, 'm499')).toEqual([1])
+    await run.finish()
   })
 
   it('finish() waits until the server has every record', async () => {

@@ -71,6 +71,10 @@ class IngestCall extends IngestState<NamedRunRow> {
     if (this.writer === undefined) {
       const head = records[0]
       if (head === undefined) return { ack: { writerId, ackedSeq: 0, applied: 0, points: 0 }, changes: [] }
+      // Wait for a deleteRun of the run this writer names that is under way to commit, so
+      // its tombstone is seen here instead of the run being created again.
+      const named = runEventId(head)
+      if (named !== undefined) await run(db, SQL.lockRun, [named])
       const tombstone = await this.tombstone(head)
       if (tombstone !== undefined) {
         const ack = this.dropRecords(records, tombstone, this.workspace.id)

@@ -199,10 +199,17 @@ export class SqliteStore implements api.Store {
     this.db
       .transaction(() => {
         const workspaceId = this.workspaceId(key.workspace)
-        if (this.stmt.keyExists.get(key.id) !== undefined) {
-          throw new TallyError('already_exists', `a key with id ${key.id} exists already`)
+        try {
+          this.stmt.insertKey.run({ ...key, workspace_id: workspaceId, created_at: createdAt })
+        } catch (e) {
+          // The id or the hash is taken (the same key twice).
+          if (
+            (e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY' &&
+            (e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE'
+          )
+            throw e
+          throw new TallyError('already_exists', `a key with id ${key.id}, or this very key, exists already`)
         }
-        this.stmt.insertKey.run({ ...key, workspace_id: workspaceId, created_at: createdAt })
       })
       .immediate()
     return { id: key.id, workspace: key.workspace, role: key.role, prefix: key.prefix, name: key.name, createdAt, revokedAt: null }

@@ -127,7 +127,6 @@ export function prepareStatements(db: Database.Database) {
        ORDER BY k.created_at DESC, k.id`,
     ),
     revokeKey: db.prepare<[number, string]>('UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?'),
-    keyExists: db.prepare<[string], { id: string }>('SELECT id FROM api_keys WHERE id = ?'),
     insertRun: db.prepare(
       `INSERT INTO runs (id, project_id, name, group_name, tags, description, config, explicit_summary, results, summary,
          status, error, created_at, updated_at, finished_at, heartbeat_at, last_step, system)
