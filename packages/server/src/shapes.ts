@@ -5,7 +5,11 @@
  */
 import type { RunInfo } from './store/store.js'
 
-export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+/** ISO 8601, or null for no time (and for one no Date can hold, rather than failing the answer). */
+export const iso = (ms: number | null): string | null => {
+  const d = ms === null ? undefined : new Date(ms)
+  return d === undefined || Number.isNaN(d.getTime()) ? null : d.toISOString()
+}
 
 export function runJson(r: RunInfo): Record<string, unknown> {
   return {

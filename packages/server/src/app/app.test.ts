@@ -261,6 +261,11 @@ describe('hostile input', () => {
     expect(bad).toEqual([])
     expect((await fetch(`${base}/api/v1/runs/r1`, { headers: auth })).status).toBe(200)
     expect((await fetch(`${base}/healthz`)).status).toBe(200)
+    // Auth goes by the route matched, not the URL as written: an encoded path still needs a key.
+    const encoded = await fetch(`${base}/%61pi/v1/runs/r1`)
+    expect([encoded.status, ((await encoded.json()) as { error: { code: string } }).error.code]).toEqual([401, 'unauthorized'])
+    // A HEAD of an event stream is no stream: it must not hang.
+    expect((await fetch(`${base}/api/v1/runs/r1/events`, { method: 'HEAD', headers: auth })).status).toBe(404)
   })
 })
 

@@ -16,6 +16,7 @@ import { registerRunRoutes } from './routes-runs.js'
 import { registerWorkspaceRoutes } from './routes-workspaces.js'
 
 export const VERSION = '0.1.0'
+const PUBLIC_ROUTES = new Set(['/healthz', '/api/v1/openapi.json'])
 export const SPOOL_MEDIA_TYPE = 'application/vnd.tally.spool'
 
 export interface AppConfig {
@@ -53,7 +54,8 @@ export async function createApp({ store, config }: AppOptions): Promise<FastifyI
     routerOptions: { maxParamLength: 4096 },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
-    return503OnClosing: true,
+    // Refused below instead, in the one error shape.
+    return503OnClosing: false,
   })
   // Bodies are JSON and must have the declared types (a name of 123 is an error, not "123");
   // query strings and paths are text, so a repeated parameter becomes an array there.
@@ -74,7 +76,9 @@ export async function createApp({ store, config }: AppOptions): Promise<FastifyI
   app.addContentTypeParser(SPOOL_MEDIA_TYPE, { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
   app.decorateRequest('principal', null as never)
 
+  let closing = false
   app.addHook('onRequest', async (request) => {
+    if (closing) throw new TallyError('store_unavailable', 'the server is shutting down; retry in a moment')
     if (config.mode === 'local') {
       if (!isLocalHost(request.headers.host)) {
         throw new TallyError(
@@ -85,13 +89,18 @@ export async function createApp({ store, config }: AppOptions): Promise<FastifyI
       request.principal = localPrincipal(request, config.localToken as string)
       return
     }
-    const path = request.url
-    if (!path.startsWith('/api/') || path.startsWith('/api/v1/openapi.json')) return
+    // Decided by the route matched, not the URL as sent (which may be percent-encoded or
+    // absolute): every route needs a key but these, and unmatched paths, which answer 404.
+    const route = request.routeOptions.url
+    if (route === undefined || PUBLIC_ROUTES.has(route)) return
     request.principal = await authenticateKey(store, request)
   })
 
   const hub = new EventHub(store, { keepAliveMs: config.keepAliveMs ?? 15_000 })
-  app.addHook('preClose', async () => hub.close())
+  app.addHook('preClose', async () => {
+    closing = true
+    hub.close()
+  })
 
   app.get('/healthz', async () => ({ ok: true, version: VERSION }))
   app.get('/api/v1/openapi.json', async () => openapi.document(VERSION))

@@ -98,7 +98,10 @@ export function isLocalHost(host: string | undefined): boolean {
 export function authorize(principal: Principal, workspace: string, role: ApiKeyRole, what: string): void {
   if (principal.kind === 'local') {
     if (role !== 'viewer' && !principal.token) {
-      throw new TallyError('unauthorized', `${what} changes data: send the token in ~/.tally/ui-token as "Authorization: Bearer <token>"`)
+      throw new TallyError(
+        'unauthorized',
+        `${what} changes data: send the token in the ui-token file of the Tally directory (~/.tally/ui-token by default) as "Authorization: Bearer <token>"`,
+      )
     }
     return
   }

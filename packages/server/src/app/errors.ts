@@ -19,8 +19,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   forbidden: 403,
   payload_too_large: 413,
   store_unavailable: 503,
-  server_unreachable: 502,
-  spool_io: 500,
+  internal: 500,
 }
 
 /** The HTTP status for an error code: 400 unless the code says otherwise. */
@@ -70,7 +69,7 @@ export function errorHandler(e: FastifyError, request: FastifyRequest, reply: Fa
   request.log.error({ err: e }, 'internal error')
   reply
     .code(500)
-    .send({ error: { code: 'internal', message: 'internal error; this is a bug in Tally, please report it with the server log' } })
+    .send(errorBody(new TallyError('internal', 'internal error; this is a bug in Tally, please report it with the server log')))
 }
 
 /**

@@ -17,6 +17,8 @@ import { runJson } from '../shapes.js'
 import type { RunInfo, Store, StoreChange } from '../store/store.js'
 
 const COALESCE_MS = 100
+/** A client this far behind (unread bytes queued) is cut off; it reconnects and reloads. */
+const MAX_BUFFERED_BYTES = 32 * 1024 * 1024
 
 interface Stream {
   matches(change: StoreChange): boolean
@@ -68,6 +70,11 @@ export class EventHub {
           runDirty = false
           const now = await store.getRun(run.id)
           sse.send('run', now ? runJson(now) : { id: run.id, deleted: true })
+          // A deleted run has nothing more to tell.
+          if (!now) {
+            sse.close()
+            return
+          }
         }
         for (const key of [...dirty]) {
           dirty.delete(key)
@@ -83,7 +90,14 @@ export class EventHub {
       for (const k of keys) cursors.set(k.key, (await store.readSeries({ runId: run.id, key: k.key, from: k.lastStep + 1 })).cursor)
       return keys.map((k) => k.key)
     })()
-    sse.send('hello', { run: run.id, keys: await ready })
+    try {
+      sse.send('hello', { run: run.id, keys: await ready })
+    } catch (e) {
+      // The response is already a stream: say what happened in it, then end it.
+      request.log.warn({ err: e }, 'event stream start failed')
+      sse.send('error', { code: 'not_found', message: `run ${run.id} is gone or unreadable; reload the run` })
+      sse.close()
+    }
   }
 
   async streamProject(request: FastifyRequest, reply: FastifyReply, workspace: string, project: string): Promise<void> {
@@ -171,11 +185,19 @@ export class EventHub {
       if (timer === undefined && !ended) timer = setTimeout(run, COALESCE_MS)
     }
     const send = (event: string, data: unknown): void => {
-      if (!ended) res.write(`event: ${event}\ndata: ${JSON.stringify(toPlainJson(data))}\n\n`)
+      if (ended) return
+      if (res.writableLength > MAX_BUFFERED_BYTES) {
+        res.write(
+          `event: error\ndata: ${JSON.stringify({ code: 'payload_too_large', message: 'this client fell too far behind; reconnect' })}\n\n`,
+        )
+        stream.close()
+        return
+      }
+      res.write(`event: ${event}\ndata: ${JSON.stringify(toPlainJson(data))}\n\n`)
     }
     request.raw.on('close', stream.close)
     if (this.closed) stream.close()
     else this.streams.add(stream)
-    return { send, schedule }
+    return { send, schedule, close: stream.close }
   }
 }

@@ -3,6 +3,7 @@
  * published contract and the enforced one cannot drift apart.
  */
 import type { RouteOptions } from 'fastify'
+import { errorResponse } from './schemas.js'
 
 interface RouteSchema {
   summary?: string
@@ -11,7 +12,7 @@ interface RouteSchema {
   params?: JsonSchema
   querystring?: JsonSchema
   body?: JsonSchema
-  response?: Record<string, JsonSchema>
+  success?: { status: number; description: string }
   /** Routes whose body is not JSON name its media type here (OpenAPI only). */
   consumes?: string[]
   /** Routes that answer something other than JSON (e.g. text/event-stream). */
@@ -63,12 +64,7 @@ function parameters(where: 'path' | 'query', schema: JsonSchema | undefined): un
 function operation(schema: RouteSchema): unknown {
   const op: Record<string, unknown> = {
     parameters: [...parameters('path', schema.params), ...parameters('query', schema.querystring)],
-    responses: Object.fromEntries(
-      Object.entries(schema.response ?? { 200: {} }).map(([status, s]) => [
-        status,
-        { description: s.description ?? '', content: { [schema.produces?.[0] ?? 'application/json']: { schema: s } } },
-      ]),
-    ),
+    responses: responses(schema),
   }
   if (schema.summary) op.summary = schema.summary
   if (schema.description) op.description = schema.description
@@ -83,8 +79,22 @@ function operation(schema: RouteSchema): unknown {
   return op
 }
 
+const ERROR = {
+  description: 'An error: a stable code and a message saying what to do (docs/api.md)',
+  content: { 'application/json': { schema: errorResponse } },
+}
+
+/** The route's success answer, then the errors every route may give. */
+function responses(schema: RouteSchema): Record<string, unknown> {
+  const { status = 200, description = 'OK' } = schema.success ?? {}
+  const ok = status === 204 ? { description } : { description, content: { [schema.produces?.[0] ?? 'application/json']: {} } }
+  return { [status]: ok, '4XX': ERROR, '503': ERROR }
+}
+
 declare module 'fastify' {
   interface FastifySchema {
+    /** For the OpenAPI document only (not a response schema, so answers are never filtered). */
+    success?: { status: number; description: string }
     summary?: string
     description?: string
     tags?: string[]

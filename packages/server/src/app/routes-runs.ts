@@ -19,21 +19,7 @@ import type { ApiKeyRole, RunInfo, RunPatch, RunQuery, Store } from '../store/st
 import { authorize, notFound } from './auth.js'
 import type { EventHub } from './events.js'
 import { requireWorkspace } from './routes-workspaces.js'
-import {
-  description,
-  errorResponse,
-  group,
-  intOf,
-  metricKey,
-  object,
-  projectParams,
-  queryInt,
-  runId,
-  runParams,
-  status,
-  str,
-  tags,
-} from './schemas.js'
+import { description, group, intOf, metricKey, object, projectParams, queryInt, runId, runParams, status, str, tags } from './schemas.js'
 
 /** A run the principal may act on with `role`, else not_found (also for other workspaces). */
 export async function runFor(store: Store, request: FastifyRequest, id: string, role: ApiKeyRole): Promise<RunInfo> {
@@ -125,7 +111,7 @@ export function registerRunRoutes(app: FastifyInstance, store: Store, hub: Event
           description,
           config: { type: 'object' },
         }),
-        response: { 201: { description: 'Created' }, 200: { description: 'Resumed' }, 404: errorResponse, 409: errorResponse },
+        success: { status: 201, description: 'Created; 200 when an existing run was resumed' },
       },
     },
     async (request, reply) => {
@@ -168,10 +154,13 @@ export function registerRunRoutes(app: FastifyInstance, store: Store, hub: Event
         config: body.config !== undefined ? checkConfig(body.config) : {},
         createdAt: existing?.createdAt ?? now,
         resumed: existing !== undefined,
+        resume,
         system: { via: 'http' },
       }
       await store.ingest(writerId, [{ seq: 1, kind: KIND_EVENT, event }], { workspace })
-      const run = (await store.getRun(event.id)) as RunInfo
+      const run = await store.getRun(event.id)
+      // The store acknowledges and drops a run event for a deleted run's id.
+      if (!run) throw new TallyError('run_exists', `run id ${event.id} belonged to a deleted run; start the run with another id`)
       reply.code(existing ? 200 : 201)
       return toPlainJson({ run: runJson(run), writerId, nextSeq: 2, nextStep: (run.lastStep ?? -1) + 1, resumed: existing !== undefined })
     },
@@ -179,7 +168,7 @@ export function registerRunRoutes(app: FastifyInstance, store: Store, hub: Event
 
   app.get<{ Params: { id: string } }>(
     '/api/v1/runs/:id',
-    { schema: { summary: 'One run', tags: ['runs'], params: runParams, response: { 404: errorResponse } } },
+    { schema: { summary: 'One run', tags: ['runs'], params: runParams } },
     async (request) => toPlainJson(runJson(await runFor(store, request, request.params.id, 'viewer'))),
   )
 
@@ -201,7 +190,14 @@ export function registerRunRoutes(app: FastifyInstance, store: Store, hub: Event
 
   app.delete<{ Params: { id: string } }>(
     '/api/v1/runs/:id',
-    { schema: { summary: 'Delete a run and its series (owner)', tags: ['runs'], params: runParams } },
+    {
+      schema: {
+        summary: 'Delete a run and its series (owner)',
+        tags: ['runs'],
+        params: runParams,
+        success: { status: 204, description: 'Deleted' },
+      },
+    },
     async (request, reply) => {
       await runFor(store, request, request.params.id, 'owner')
       await store.deleteRun(request.params.id)
@@ -245,6 +241,8 @@ export function registerRunRoutes(app: FastifyInstance, store: Store, hub: Event
   app.get<{ Params: { id: string }; Querystring: { keys?: string[] } }>(
     '/api/v1/runs/:id/events',
     {
+      // A HEAD of a stream would hold it open with nothing to send.
+      exposeHeadRoute: false,
       schema: {
         summary: 'Server-Sent Events: new points of this run (per key, with a since cursor) and changes to it',
         tags: ['events'],
@@ -262,6 +260,7 @@ export function registerRunRoutes(app: FastifyInstance, store: Store, hub: Event
   app.get<{ Params: { workspace: string; project: string } }>(
     '/api/v1/workspaces/:workspace/projects/:project/events',
     {
+      exposeHeadRoute: false,
       schema: {
         summary: 'Server-Sent Events: runs of this project as they change, and which keys got new points',
         tags: ['events'],

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { iso } from '../shapes.js'
 import type { ApiKeyInfo, ApiKeyRole, Store } from '../store/store.js'
 import { authorize, authorizeAdmin, issueKey, notFound, visibleWorkspace } from './auth.js'
-import { errorResponse, object, str, workspaceName, wsParams } from './schemas.js'
+import { object, str, workspaceName, wsParams } from './schemas.js'
 
 const keyJson = (k: ApiKeyInfo) => ({ ...k, createdAt: iso(k.createdAt), revokedAt: iso(k.revokedAt) })
 
@@ -21,7 +21,7 @@ export function registerWorkspaceRoutes(app: FastifyInstance, store: Store): voi
         summary: 'Create a workspace (server administrator: an owner key of "default")',
         tags: ['workspaces'],
         body: object({ name: workspaceName }, ['name']),
-        response: { 201: { description: 'The new workspace' }, 409: errorResponse },
+        success: { status: 201, description: 'The new workspace' },
       },
     },
     async (request, reply) => {
@@ -62,6 +62,7 @@ export function registerWorkspaceRoutes(app: FastifyInstance, store: Store): voi
         tags: ['keys'],
         params: wsParams,
         body: object({ role: { type: 'string', enum: ['owner', 'writer', 'viewer'] }, name: str(255) }, ['role']),
+        success: { status: 201, description: 'The key, in this answer only' },
       },
     },
     async (request, reply) => {
@@ -81,6 +82,7 @@ export function registerWorkspaceRoutes(app: FastifyInstance, store: Store): voi
         summary: 'Revoke an API key (owner)',
         tags: ['keys'],
         params: object({ workspace: workspaceName, id: str(64, { pattern: '^key_[A-Za-z0-9_-]+$' }) }, ['workspace', 'id']),
+        success: { status: 204, description: 'Revoked' },
       },
     },
     async (request, reply) => {

@@ -38,9 +38,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   mkdirSync(options.dataDir, { recursive: true })
   const store = await openStore(options.db)
   let stopFollowing = (): Promise<void> => Promise.resolve()
+  let app: FastifyInstance | undefined
   try {
     const localToken = options.mode === 'local' ? installToken(options.dataDir) : undefined
-    const app = await createApp({
+    app = await createApp({
       store,
       config: {
         mode: options.mode,
@@ -55,15 +56,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const port = typeof address === 'object' && address ? address.port : options.port
     const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`
     let closing: Promise<void> | undefined
+    const running = app
     const close = (): Promise<void> =>
       (closing ??= (async () => {
         await stopFollowing()
-        await app.close()
+        await running.close()
         await store.close()
       })())
-    return { app, store, url, close }
+    return { app: running, store, url, close }
   } catch (e) {
+    // A port in use, say: nothing may stay open behind the error.
     await stopFollowing()
+    await app?.close()
     await store.close()
     throw e
   }

@@ -71,13 +71,17 @@ export const COMMANDS = {
       ['--workspace W', 'the workspace the key belongs to'],
       ['--role R', 'owner (manage keys), writer (log), viewer (read)'],
       ['--name N', 'a note to recognise the key by'],
-      ['--db URL', "the server's database (default $TALLY_DB, else sqlite:<dir>/tally.db)"],
+      ['--db URL', "the server's database (default $TALLY_DB, else sqlite:<data-dir>/tally.db, as tally serve)"],
+      ['--data-dir DIR', 'as for tally serve (default $TALLY_DATA_DIR, else the Tally directory)'],
     ],
   },
   workspaces: {
     usage: 'tally workspaces create <name> | tally workspaces list',
     about: 'Manage workspaces of a team server, on its database.',
-    options: [['--db URL', "the server's database (default $TALLY_DB, else sqlite:<dir>/tally.db)"]],
+    options: [
+      ['--db URL', "the server's database (default $TALLY_DB, else sqlite:<data-dir>/tally.db, as tally serve)"],
+      ['--data-dir DIR', 'as for tally serve (default $TALLY_DATA_DIR, else the Tally directory)'],
+    ],
   },
   sync: {
     usage: 'tally sync [--server URL] [--api-key K] [--workspace W] [--all]',

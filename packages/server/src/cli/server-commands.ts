@@ -65,8 +65,9 @@ export async function runServerCommand(command: ServerCommand, ctx: Ctx): Promis
   }
 }
 
+/** keys and workspaces open the database `tally serve` would, given the same options and env. */
 async function withStore(ctx: Ctx, fn: (store: Store) => Promise<number>): Promise<number> {
-  const store = await openStore(dbSpec(ctx, ctx.dir))
+  const store = await openStore(dbSpec(ctx, opt(ctx, 'data-dir', 'TALLY_DATA_DIR') ?? ctx.dir))
   try {
     return await fn(store)
   } finally {
