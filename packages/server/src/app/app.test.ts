@@ -146,6 +146,14 @@ describe('runs over HTTP', () => {
     expect(list.json().runs.map((r: { id: string }) => r.id)).toEqual(['r1'])
     expect((await t.app.inject({ method: 'DELETE', url: '/api/v1/runs/r2', headers: bearer(keys.owner) })).statusCode).toBe(204)
     expect((await t.app.inject({ url: '/api/v1/runs/r2', headers: bearer(keys.viewer) })).statusCode).toBe(404)
+    // A deleted run's id is not handed out again.
+    const reuse = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/workspaces/A/projects/p/runs',
+      headers: { 'content-type': 'application/json', ...bearer(keys.writer) },
+      payload: JSON.stringify({ id: 'r2', resume: 'allow' }),
+    })
+    expect([reuse.statusCode, reuse.json().error.code]).toEqual([409, 'run_exists'])
   })
 
   it("serves series in the CLI's JSON shapes, NaN and infinities as strings", async () => {

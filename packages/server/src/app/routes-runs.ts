@@ -158,9 +158,7 @@ export function registerRunRoutes(app: FastifyInstance, store: Store, hub: Event
         system: { via: 'http' },
       }
       await store.ingest(writerId, [{ seq: 1, kind: KIND_EVENT, event }], { workspace })
-      const run = await store.getRun(event.id)
-      // The store acknowledges and drops a run event for a deleted run's id.
-      if (!run) throw new TallyError('run_exists', `run id ${event.id} belonged to a deleted run; start the run with another id`)
+      const run = (await store.getRun(event.id)) as RunInfo
       reply.code(existing ? 200 : 201)
       return toPlainJson({ run: runJson(run), writerId, nextSeq: 2, nextStep: (run.lastStep ?? -1) + 1, resumed: existing !== undefined })
     },

@@ -97,6 +97,15 @@ function seqGap(writerId: string, acked: number, seq: number): TallyError {
   )
 }
 
+/**
+ * A writer new to the store naming a deleted run. Only the deleted run's own writers have
+ * their late records dropped; a new one is refused, so a run started again with that id
+ * (`init({ id })`) is told instead of losing its data in silence.
+ */
+export function runDeleted(runId: string): TallyError {
+  return new TallyError('run_exists', `run id ${runId} belonged to a run that was deleted; start the run with another id`)
+}
+
 export function runTaken(runId: string): TallyError {
   return new TallyError('run_exists', `run id ${runId} is taken in another workspace; start the run with another id`)
 }

@@ -779,7 +779,8 @@ for (const kind of STORE_KINDS) {
         expect(await codeOf(store.metricKeys('r1'))).toBe('not_found')
         expect(await codeOf(store.readSeries({ runId: 'r1', key: 'x' }))).toBe('not_found')
         expect(await codeOf(store.deleteRun('r1'))).toBe('not_found')
-        // Late records of its writer, and a new writer of the same run id: acknowledged, dropped.
+        // Late records of its own writer are acknowledged and dropped; a new writer of the same
+        // run id (a run started again with that id) is refused, not dropped in silence.
         expect(await store.ingest('w1', [seriesRecord(3, 'x', [5000], [1])])).toEqual({
           writerId: 'w1',
           ackedSeq: 3,
@@ -787,10 +788,9 @@ for (const kind of STORE_KINDS) {
           points: 0,
         })
         expect(await codeOf(store.ingest('w1', [seriesRecord(5, 'x', [5001], [1])]))).toBe('seq_gap')
-        expect(await store.ingest('w3', [runRecord(1, { id: 'r1' }, { id: 'w3' }), seriesRecord(2, 'x', [0], [1])])).toMatchObject({
-          ackedSeq: 2,
-          points: 0,
-        })
+        const again = store.ingest('w3', [runRecord(1, { id: 'r1' }, { id: 'w3' }), seriesRecord(2, 'x', [0], [1])])
+        expect(await codeOf(again)).toBe('run_exists')
+        expect(await store.writerState('w3')).toBeUndefined()
         expect(await store.getRun('r1')).toBeUndefined()
         expect(Array.from((await store.readSeries({ runId: 'r2', key: 'x' })).values)).toEqual([7])
         expect((await store.listProjects())[0]?.runs).toBe(1)

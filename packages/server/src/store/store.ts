@@ -25,7 +25,8 @@ export interface Store {
    * id that lives in another workspace is rejected with `run_exists`, and records of a
    * writer registered in another workspace with `not_found`, so one workspace never writes
    * into another's data. Records of a writer whose run was deleted are acknowledged and
-   * dropped: the user deleted that run on purpose.
+   * dropped: the user deleted that run on purpose. A writer new to the store naming a
+   * deleted run's id gets `run_exists`.
    * Returns the highest acknowledged seq for the writer.
    */
   ingest(writerId: string, records: readonly SpoolRecord[], options?: IngestOptions): Promise<IngestAck>

@@ -12,7 +12,17 @@
  */
 import { type JsonValue, KIND_EVENT, type RunEvent, type SpoolEvent, type SpoolRecord } from '@tally/sdk/spool'
 import type { PointColumns } from '../chunks.js'
-import { AckedSeq, checkProjectName, IngestState, newRun, runEventId, runTaken, summaryText, type Tombstone } from '../ingest-events.js'
+import {
+  AckedSeq,
+  checkProjectName,
+  IngestState,
+  newRun,
+  runDeleted,
+  runEventId,
+  runTaken,
+  summaryText,
+  type Tombstone,
+} from '../ingest-events.js'
 import type { IngestAck, SpoolSource, StoreChange } from '../store.js'
 import { ingestChanges } from '../watchers.js'
 import { writeSeries } from './series-writes.js'
@@ -145,14 +155,13 @@ class IngestCall extends IngestState<NamedRunRow> {
     return new Map((await all(this.db, SQL.seriesOfRun, [runId])).map((s) => [s.key, s]))
   }
 
-  /** The tombstone of a writer whose run was deleted, or of a new writer of a deleted run. */
+  /** The tombstone of a writer whose run was deleted; `run_exists` for a new writer of a deleted run. */
   private async tombstone(head: SpoolRecord): Promise<Tombstone | undefined> {
     const buried = await first(this.db, SQL.deletedWriter, [this.writerId])
     if (buried !== undefined) return { run_id: '', ...buried }
     const runId = runEventId(head)
-    if (runId === undefined) return undefined
-    const deleted = await first(this.db, SQL.deletedRun, [runId])
-    return deleted === undefined ? undefined : { run_id: runId, workspace_id: deleted.workspace_id, acked_seq: 0 }
+    if (runId !== undefined && (await first(this.db, SQL.deletedRun, [runId])) !== undefined) throw runDeleted(runId)
+    return undefined
   }
 
   /** A run event finds or creates the run, which takes SQL; any other event applies in memory. */

@@ -15,7 +15,17 @@ import {
   pointColumns,
   valueStats,
 } from '../chunks.js'
-import { AckedSeq, checkProjectName, IngestState, newRun, runEventId, runTaken, summaryText, type Tombstone } from '../ingest-events.js'
+import {
+  AckedSeq,
+  checkProjectName,
+  IngestState,
+  newRun,
+  runDeleted,
+  runEventId,
+  runTaken,
+  summaryText,
+  type Tombstone,
+} from '../ingest-events.js'
 import type { RunRow } from '../rows.js'
 import type { IngestAck, SpoolSource } from '../store.js'
 import type { Statements, WriterRow } from './statements.js'
@@ -127,14 +137,13 @@ export class SqliteIngest {
     return { ack, runId: run.id, projectId: run.project_id, keys: [...ctx.pending.keys()], runChanged: ctx.runChanged }
   }
 
-  /** The tombstone of a writer whose run was deleted, or of a new writer of a deleted run. */
+  /** The tombstone of a writer whose run was deleted; `run_exists` for a new writer of a deleted run. */
   private tombstone(writerId: string, first: SpoolRecord): Tombstone | undefined {
     const buried = this.stmt.deletedWriter.get(writerId)
     if (buried !== undefined) return { run_id: '', ...buried }
     const runId = runEventId(first)
-    if (runId === undefined) return undefined
-    const run = this.stmt.deletedRun.get(runId)
-    return run === undefined ? undefined : { run_id: runId, workspace_id: run.workspace_id, acked_seq: 0 }
+    if (runId !== undefined && this.stmt.deletedRun.get(runId) !== undefined) throw runDeleted(runId)
+    return undefined
   }
 
   /** A run event finds or creates the run, which takes SQL; any other event applies in memory. */
