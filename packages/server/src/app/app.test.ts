@@ -322,6 +322,18 @@ describe('health and OpenAPI', () => {
 })
 
 describe('server-sent events', () => {
+  it('ends the stream of a key revoked while it is open', async () => {
+    const { t, keys } = await fresh({ keepAliveMs: 50 })
+    await t.store.ingest('w1', [runRecord(1, { id: 'r1' }, { id: 'w1' })], { workspace: 'A' })
+    const base = await listen(t)
+    const events = await sse(`${base}/api/v1/runs/r1/events`, keys.viewer)
+    await events.next('hello')
+    const viewer = (await t.store.listKeys('A')).find((k) => k.role === 'viewer')
+    await t.store.revokeKey(viewer?.id as string)
+    expect(await events.next('error')).toMatchObject({ code: 'unauthorized' })
+    events.close()
+  })
+
   it('sends a newly logged point to a run stream and a project stream within a second', async () => {
     const { t, keys } = await fresh()
     await t.store.ingest('w1', [runRecord(1, { id: 'r1' }, { id: 'w1' }), seriesRecord(2, 'loss', [0, 1], [5, 4])], { workspace: 'A' })

@@ -86,10 +86,10 @@ function safeEqual(a: string, b: string): boolean {
 
 /** True when a Host header names this machine's loopback (any port). */
 export function isLocalHost(host: string | undefined): boolean {
-  if (host === undefined) return false
-  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '')
-  return name === 'localhost' || name === '127.0.0.1' || name === '[::1]'
+  return host !== undefined && LOCAL_HOST.test(host)
 }
+
+const LOCAL_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i
 
 /**
  * Check that the principal may act on `workspace` with at least `role`. Another

@@ -15,6 +15,7 @@ import { toPlainJson } from '@tally/sdk/spool'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { runJson } from '../shapes.js'
 import type { RunInfo, Store, StoreChange } from '../store/store.js'
+import { authenticateKey } from './auth.js'
 
 const COALESCE_MS = 100
 /** A client this far behind (unread bytes queued) is cut off; it reconnects and reloads. */
@@ -147,7 +148,16 @@ export class EventHub {
     let running = false
     let again = false
     let ended = false
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), this.options.keepAliveMs)
+    const keepAlive = setInterval(() => {
+      res.write(': keep-alive\n\n')
+      // A key revoked while its stream is open stops the stream at the next keep-alive.
+      if (request.principal?.kind === 'key') {
+        authenticateKey(this.store, request).catch((e: Error) => {
+          send('error', { code: 'unauthorized', message: e.message })
+          stream.close()
+        })
+      }
+    }, this.options.keepAliveMs)
     const stream: Stream = {
       matches: handlers.matches,
       onChange: handlers.onChange,
