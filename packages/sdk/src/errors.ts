@@ -58,6 +58,8 @@ export const ERROR_CODES = {
   invalid_request: 'invalid_request',
   /** The server could not be reached or answered with an error; the SDK keeps the data and retries. */
   server_unreachable: 'server_unreachable',
+  /** Point metadata is not a plain JSON object, or is over 10 KB as JSON. */
+  invalid_metadata: 'invalid_metadata',
   /** An error Tally did not expect: a bug (HTTP 500). Report it with the server's log. */
   internal: 'internal',
 } as const

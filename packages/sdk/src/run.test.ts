@@ -132,6 +132,10 @@ describe('log', () => {
     expect(() => run.log({ a: 1 }, { step: 1.5 })).toThrow(code('invalid_step'))
     expect(() => run.log({ a: 1 }, { step: Number.NaN })).toThrow(code('invalid_step'))
     expect(() => run.log({ a: 1 }, { step: 2 ** 53 })).toThrow(code('invalid_step'))
+    // Point metadata: a JSON object of at most 10 KB (Tora's limit).
+    expect(() => run.log({ a: 1 }, { metadata: { blob: 'x'.repeat(10_300) } })).toThrow(code('invalid_metadata'))
+    expect(() => run.log({ a: 1 }, { metadata: [] as unknown as Record<string, unknown> })).toThrow(code('invalid_metadata'))
+    expect(() => run.log({ a: 1 }, { metadata: { f: () => 1 } })).toThrow(code('invalid_metadata'))
     expect(() => run.log(null as unknown as Record<string, number>)).toThrow(code('invalid_argument'))
     expect(() => run.result('', 1)).toThrow(code('invalid_key'))
     expect(() => run.result('acc', 'high' as unknown as number)).toThrow(code('invalid_value'))

@@ -10,7 +10,7 @@ import { type ResolvedRun, resolveRun } from './resolve.js'
 import { MAGIC, type SpoolEvent, type WriterInfo } from './spool/format.js'
 import { readRunIndex } from './spool/reader.js'
 import { SpoolWriter, spoolDir, writeRunIndex } from './spool/writer.js'
-import { checkConfig, checkKey, checkStep, checkValue } from './validate.js'
+import { checkConfig, checkKey, checkMetadata, checkStep, checkValue } from './validate.js'
 
 export const SDK_VERSION = '0.1.0'
 
@@ -67,6 +67,11 @@ export interface InitOptions {
 export interface LogOptions {
   /** Integer ≥ 0. Default: the previous call's step + 1 (0 for a new run). */
   step?: number
+  /**
+   * Metadata of this call's points (Tora's per-point metadata): a JSON object of at most
+   * 10 KB as JSON, kept with each key at this step. Read back per series through the API.
+   */
+  metadata?: Record<string, unknown>
 }
 
 export interface FinishOptions {
@@ -226,6 +231,7 @@ export class Run {
       throw new TallyError('invalid_argument', 'log() takes an object of metric names to numbers, e.g. run.log({ loss: 0.1 })')
     }
     const step = options?.step === undefined ? this.nextStep : checkStep(options.step)
+    const metadata = options?.metadata === undefined ? undefined : checkMetadata(options.metadata)
     const now = Date.now()
     const buffer = this.buffer
     buffer.beginRow(step, now)
@@ -242,6 +248,7 @@ export class Run {
       throw e
     }
     buffer.endRow()
+    if (metadata !== undefined) this.events.push({ type: 'metadata', at: now, step, keys: Object.keys(metrics), metadata })
     this.nextStep = step + 1
     if (buffer.points >= FLUSH_POINTS || now - this.lastFlushAt >= this.flushIntervalMs) this.tryFlush(now)
   }

@@ -10,6 +10,8 @@ export const LIMITS = {
   description: 1000,
   tags: 50,
   tag: 50,
+  /** Bytes of a point's metadata as JSON (Tora's limit). */
+  metadata: 10 * 1024,
 } as const
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
@@ -90,6 +92,24 @@ export function checkTags(tags: unknown): string[] {
     }
   }
   return [...new Set(tags as string[])]
+}
+
+/** Point metadata: a plain JSON object of at most 10 KB as JSON, else `invalid_metadata`. */
+export function checkMetadata(metadata: unknown): { [key: string]: JsonValue } {
+  let checked: { [key: string]: JsonValue }
+  try {
+    checked = checkConfig(metadata, 'metadata')
+  } catch (e) {
+    throw new TallyError('invalid_metadata', (e as Error).message)
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(tagNonFinite(checked)))
+  if (bytes > LIMITS.metadata) {
+    throw new TallyError(
+      'invalid_metadata',
+      `metadata is ${bytes} bytes as JSON; the limit is ${LIMITS.metadata} (10 KB): log less, or store it as a run file`,
+    )
+  }
+  return checked
 }
 
 /** A plain JSON object, else `invalid_config` naming the offending path. */

@@ -104,7 +104,19 @@ export interface MetaEvent {
   description?: string | null
 }
 
-export type SpoolEvent = RunEvent | ConfigEvent | SummaryEvent | ResultEvent | StatusEvent | HeartbeatEvent | MetaEvent
+/**
+ * Metadata of the points logged at `step` for `keys` (Tora's per-point metadata): a JSON
+ * object of at most 10 KB. Logged again at the same (key, step), it replaces the earlier one.
+ */
+export interface MetadataEvent {
+  type: 'metadata'
+  at: number
+  step: number
+  keys: string[]
+  metadata: { [key: string]: JsonValue }
+}
+
+export type SpoolEvent = RunEvent | ConfigEvent | SummaryEvent | ResultEvent | StatusEvent | HeartbeatEvent | MetaEvent | MetadataEvent
 
 /**
  * A batch of logged rows, column-wise. Row r has step `steps[r]`, wall time `times[r]`

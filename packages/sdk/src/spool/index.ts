@@ -2,7 +2,7 @@ export type { JsonValue } from '../json.js'
 export { parseTagged, stringifyTagged, tagNonFinite, toPlainJson, untagNonFinite } from '../json.js'
 // Building blocks the server shares with the SDK: the same limits, checks and id shapes.
 export { newRunId, newRunName, newWriterId } from '../names.js'
-export { checkConfig, checkId, checkKey, checkProject, checkTags, checkText, LIMITS } from '../validate.js'
+export { checkConfig, checkId, checkKey, checkMetadata, checkProject, checkTags, checkText, LIMITS } from '../validate.js'
 export type { DecodeResult, StopReason } from './codec.js'
 export { decodeRecords, encodeEvent, encodeHeader, encodePoints, hasMagic } from './codec.js'
 export * from './format.js'

@@ -212,6 +212,25 @@ export function registerRunRoutes(app: FastifyInstance, store: Store, hub: Event
     },
   )
 
+  app.get<{ Params: { id: string }; Querystring: { key?: string; from?: string; to?: string; limit?: string } }>(
+    '/api/v1/runs/:id/metadata',
+    {
+      schema: {
+        summary: 'Metadata logged with points, by key then step: [{ key, step, metadata }]',
+        tags: ['series'],
+        params: runParams,
+        querystring: object({ key: metricKey, from: queryInt, to: queryInt, limit: queryInt }),
+      },
+    },
+    async (request) => {
+      const { id } = request.params
+      await runFor(store, request, id, 'viewer')
+      const { key, from, to, limit } = request.query
+      const query = { runId: id, from: intOf(from), to: intOf(to), limit: intOf(limit), ...(key !== undefined && { key }) }
+      return toPlainJson(await store.readMetadata(query))
+    },
+  )
+
   app.get<{ Params: { id: string }; Querystring: SeriesQueryString }>(
     '/api/v1/runs/:id/series',
     {

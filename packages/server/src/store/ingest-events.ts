@@ -9,6 +9,7 @@ import {
   checkConfig,
   checkId,
   checkKey,
+  checkMetadata,
   checkProject,
   checkTags,
   checkText,
@@ -74,6 +75,14 @@ export function checkEvent(writerId: string, e: SpoolEvent): void {
         break
       case 'status':
         if (e.error !== undefined && typeof e.error !== 'string') throw new TallyError('invalid_argument', 'a status error is a string')
+        break
+      case 'metadata':
+        if (!(Number.isInteger(e.step) && e.step >= 0 && e.step <= MAX_STEP)) {
+          throw new TallyError('invalid_step', `step must be an integer from 0 to 2^53-1; got ${String(e.step)}`)
+        }
+        if (!Array.isArray(e.keys)) throw new TallyError('invalid_argument', 'metadata names the keys it belongs to')
+        for (const key of e.keys) checkKey(key)
+        checkMetadata(e.metadata)
         break
     }
   } catch (err) {
@@ -261,6 +270,8 @@ export abstract class IngestState<R extends RunRow> {
   updatedAt = 0
   /** Set by any event but a heartbeat: watchers hear of the run. */
   runChanged = false
+  /** Point metadata of this call, `[key, step, tagged JSON]`, in arrival order (a later one wins). */
+  readonly metadata: [string, number, string][] = []
 
   constructor(readonly writerId: string) {}
 
@@ -303,6 +314,9 @@ export abstract class IngestState<R extends RunRow> {
         if (e.group !== undefined) r.group_name = e.group
         if (Array.isArray(e.tags)) r.tags = JSON.stringify(e.tags)
         if (e.description !== undefined) r.description = e.description
+        break
+      case 'metadata':
+        for (const key of e.keys) this.metadata.push([key, e.step, stringifyTagged(e.metadata)])
         break
       case 'heartbeat':
         break

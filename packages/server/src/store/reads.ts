@@ -7,7 +7,8 @@ import { TallyError } from '@tally/sdk'
 import { BucketBuilder, type Buckets, bucketCount, bucketWidth, lowerBound, MAX_BUCKETS } from './buckets.js'
 import { CHUNK_POINTS, decodeChunk, MAX_STEP, type PointColumns } from './chunks.js'
 import { invalidQuery } from './errors.js'
-import type { BucketQuery, SeriesQuery } from './store.js'
+import { parseObject } from './rows.js'
+import type { BucketQuery, MetadataQuery, PointMetadata, SeriesQuery } from './store.js'
 
 /** Chunks per ExportChunk: an export reads whole chunks, up to 64 × CHUNK_POINTS points at a time. */
 export const EXPORT_CHUNKS = 64
@@ -152,4 +153,25 @@ export class BucketRead {
   finish(): Buckets {
     return this.builder.finish()
   }
+}
+
+/** A metadata read, checked: the key (null: every key), the step range, and how many at most. */
+export interface CheckedMetadataQuery {
+  key: string | null
+  lo: number
+  hi: number
+  limit: number
+}
+
+export function checkMetadataQuery(query: MetadataQuery): CheckedMetadataQuery {
+  const range = parseRange(query.from, query.to)
+  const limit = query.limit ?? 1000
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw invalidQuery('limit must be an integer from 1 to 10000')
+  if (query.key !== undefined && typeof query.key !== 'string') throw invalidQuery('key must be a string')
+  return { key: query.key ?? null, lo: range.from, hi: range.to, limit }
+}
+
+/** A stored metadata row as the API answers it. */
+export function pointMetadata(row: { key: string; step: number | string; metadata: string }): PointMetadata {
+  return { key: row.key, step: Number(row.step), metadata: parseObject(row.metadata) }
 }

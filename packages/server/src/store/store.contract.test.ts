@@ -381,6 +381,33 @@ for (const kind of STORE_KINDS) {
       })
     })
 
+    describe('point metadata', () => {
+      it('keeps metadata by key and step, the later winning, and reads it by key and range', async () => {
+        const store = await fresh()
+        await run(store, 'w1', 'r1', [
+          rowsRecord(2, [[0, { a: 1, b: 2 }]]),
+          eventRecord(3, { type: 'metadata', at: T0, step: 0, keys: ['a', 'b'], metadata: { note: 'x', nan: Number.NaN } }),
+          eventRecord(4, { type: 'metadata', at: T0, step: 5, keys: ['a'], metadata: { note: 'y' } }),
+        ])
+        await store.ingest('w1', [eventRecord(5, { type: 'metadata', at: T0, step: 0, keys: ['a'], metadata: { note: 'z' } })])
+        expect(await store.readMetadata({ runId: 'r1' })).toEqual([
+          { key: 'a', step: 0, metadata: { note: 'z' } },
+          { key: 'a', step: 5, metadata: { note: 'y' } },
+          { key: 'b', step: 0, metadata: { note: 'x', nan: Number.NaN } },
+        ])
+        expect(await store.readMetadata({ runId: 'r1', key: 'a', from: 1 })).toEqual([{ key: 'a', step: 5, metadata: { note: 'y' } }])
+        expect(await store.readMetadata({ runId: 'r1', limit: 1 })).toHaveLength(1)
+        expect(await codeOf(store.readMetadata({ runId: 'nope' }))).toBe('not_found')
+        expect(await codeOf(store.readMetadata({ runId: 'r1', limit: 0 }))).toBe('invalid_query')
+        // Over 10 KB as JSON: refused like any record beyond the SDK's limits, nothing of the call kept.
+        const big = eventRecord(6, { type: 'metadata', at: T0, step: 1, keys: ['a'], metadata: { blob: 'x'.repeat(11_000) } })
+        expect(await codeOf(store.ingest('w1', [big]))).toBe('spool_format')
+        expect((await store.writerState('w1'))?.ackedSeq).toBe(5)
+        await store.deleteRun('r1')
+        expect(await codeOf(store.readMetadata({ runId: 'r1' }))).toBe('not_found')
+      })
+    })
+
     describe('series reads', () => {
       it('downsamples a 1M-point series exactly like brute force, spike included', async () => {
         const store = await fresh()

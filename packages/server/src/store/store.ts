@@ -82,6 +82,13 @@ export interface Store {
    */
   readBuckets(query: BucketQuery): Promise<SeriesBuckets>
 
+  /**
+   * Metadata logged with points (`log(…, { metadata })`), by key then step, optionally of
+   * one key and within [from, to]; at most `limit` (default 1,000, at most 10,000) entries.
+   * Unknown run: `not_found`.
+   */
+  readMetadata(query: MetadataQuery): Promise<PointMetadata[]>
+
   /** Every point of a project, run by run and key by key, for export. */
   exportPoints(project: string, workspace?: string): AsyncIterable<ExportChunk>
 
@@ -310,6 +317,20 @@ export interface SeriesBuckets {
     value: Float64Array
     count: Float64Array
   }
+}
+
+export interface MetadataQuery {
+  runId: string
+  key?: string
+  from?: number
+  to?: number
+  limit?: number
+}
+
+export interface PointMetadata {
+  key: string
+  step: number
+  metadata: { [key: string]: JsonValue }
 }
 
 export interface ExportChunk {

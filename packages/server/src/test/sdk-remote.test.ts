@@ -141,6 +141,21 @@ describe('remote mode', () => {
     await run.finish()
   })
 
+  it('delivers point metadata with its points, readable per key and step', async () => {
+    const home = freshDir()
+    const server = await serve(join(home, 'server.db'))
+    const key = await writerKey(server)
+    const run = init({ project: 'p', serverUrl: server.url, apiKey: key, dir: join(home, 'client'), quiet: true })
+    run.log({ loss: 0.5, acc: 0.9 }, { step: 3, metadata: { batch: 'b-17', lr: 0.001 } })
+    run.log({ loss: 0.4 }, { step: 4 })
+    await run.finish()
+    const { body } = await getJson<unknown[]>(server, key, `/api/v1/runs/${run.id}/metadata`)
+    expect(body).toEqual([
+      { key: 'acc', step: 3, metadata: { batch: 'b-17', lr: 0.001 } },
+      { key: 'loss', step: 3, metadata: { batch: 'b-17', lr: 0.001 } },
+    ])
+  })
+
   it('finish() waits until the server has every record', async () => {
     const home = freshDir()
     const server = await serve(join(home, 'server.db'))

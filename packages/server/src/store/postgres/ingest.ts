@@ -147,8 +147,17 @@ class IngestCall extends IngestState<NamedRunRow> {
       }
       r.summary = computeSummary(r, series ?? (await this.seriesOf(r.id)))
     }
+    if (this.metadata.length > 0) await this.writeMetadata(r.id)
     this.stampRun(r)
     await saveRun(this.db, r)
+  }
+
+  /** The call's point metadata; a later one at the same (key, step), in this call too, wins. */
+  private async writeMetadata(runId: string): Promise<void> {
+    const latest = new Map<string, [string, number, string]>()
+    for (const m of this.metadata) latest.set(`${m[1]}\u0000${m[0]}`, m)
+    const rows = [...latest.values()]
+    await run(this.db, SQL.upsertMetadata, [runId, rows.map((m) => m[0]), rows.map((m) => m[1]), rows.map((m) => m[2])])
   }
 
   private async seriesOf(runId: string): Promise<Map<string, SeriesRow>> {

@@ -121,6 +121,15 @@ export const MIGRATIONS: readonly string[] = [
     workspace_id bigint NOT NULL,
     acked_seq bigint NOT NULL
   );
+
+  -- Metadata of single points (Tora's), tagged JSON of at most 10 KB; rare, so a row each.
+  CREATE TABLE point_metadata (
+    run_id text NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    key text NOT NULL,
+    step bigint NOT NULL,
+    metadata text NOT NULL,
+    PRIMARY KEY (run_id, key, step)
+  );
   `,
 ]
 

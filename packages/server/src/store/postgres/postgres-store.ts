@@ -6,7 +6,16 @@ import { checkNewKey, checkRunPatch, checkWorkspaceName, DEFAULT_WORKSPACE } fro
 import { decodeChunks, type PointColumns, pointColumns } from '../chunks.js'
 import { keyNotFound, metricNotFound, runNotFound, workspaceNotFound, workspaceTaken } from '../errors.js'
 import { Liveness, type LivenessOptions } from '../liveness.js'
-import { BucketRead, checkBucketQuery, checkSeriesQuery, EXPORT_CHUNKS, pointsWithin, rawWindow } from '../reads.js'
+import {
+  BucketRead,
+  checkBucketQuery,
+  checkMetadataQuery,
+  checkSeriesQuery,
+  EXPORT_CHUNKS,
+  pointMetadata,
+  pointsWithin,
+  rawWindow,
+} from '../reads.js'
 import { applyRunPatch, keyInfo, metricKeyInfo, type RunRow, toRunInfo, toWriterState } from '../rows.js'
 import type * as api from '../store.js'
 import { type Watcher, Watchers } from '../watchers.js'
@@ -226,6 +235,14 @@ export class PostgresStore implements api.Store {
     return this.db.read(async (client) => {
       if ((await first(client, SQL.runExists, [runId])) === undefined) throw runNotFound(runId)
       return (await all(client, SQL.seriesOfRun, [runId])).map(metricKeyInfo)
+    })
+  }
+
+  async readMetadata(query: api.MetadataQuery): Promise<api.PointMetadata[]> {
+    const q = checkMetadataQuery(query)
+    return this.db.read(async (client) => {
+      if ((await first(client, SQL.runExists, [query.runId])) === undefined) throw runNotFound(query.runId)
+      return (await all(client, SQL.metadata, [query.runId, q.key, q.lo, q.hi, q.limit])).map(pointMetadata)
     })
   }
 

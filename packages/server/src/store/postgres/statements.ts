@@ -257,6 +257,18 @@ export const SQL = {
      WHERE id = $1`,
   ),
   deleteRun: statement<[string]>('delete_run', 'DELETE FROM runs WHERE id = $1'),
+  /** Point metadata of one call, as parallel arrays: one statement however many there are. */
+  upsertMetadata: statement<[string, string[], number[], string[]]>(
+    'upsert_metadata',
+    `INSERT INTO point_metadata (run_id, key, step, metadata)
+     SELECT $1, m.key, m.step, m.metadata FROM unnest($2::text[], $3::bigint[], $4::text[]) AS m(key, step, metadata)
+     ON CONFLICT (run_id, key, step) DO UPDATE SET metadata = excluded.metadata`,
+  ),
+  metadata: statement<[string, string | null, number, number, number], { key: string; step: string; metadata: string }>(
+    'metadata',
+    `SELECT key, step, metadata FROM point_metadata WHERE run_id = $1 AND ($2::text IS NULL OR key = $2)
+     AND step BETWEEN $3 AND $4 ORDER BY key, step LIMIT $5`,
+  ),
   deletedRun: statement<[string], { workspace_id: number }>('deleted_run', 'SELECT workspace_id FROM deleted_runs WHERE run_id = $1'),
   insertDeletedRun: statement<[string, number, number]>(
     'insert_deleted_run',

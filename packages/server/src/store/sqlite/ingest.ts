@@ -123,6 +123,7 @@ export class SqliteIngest {
       if (lastStep === null || seriesLast > lastStep) lastStep = seriesLast
     }
     run.last_step = lastStep
+    for (const [key, step, metadata] of ctx.metadata) this.stmt.upsertMetadata.run(run.id, key, step, metadata)
     if (ctx.pending.size > 0 || ctx.summaryDirty) run.summary = this.computeSummary(run)
     ctx.stampRun(run)
     this.stmt.updateRun.run(run)

@@ -120,6 +120,15 @@ export const MIGRATIONS: readonly string[] = [
     workspace_id INTEGER NOT NULL,
     acked_seq INTEGER NOT NULL
   );
+
+  -- Metadata of single points (Tora's), tagged JSON of at most 10 KB; rare, so a row each.
+  CREATE TABLE point_metadata (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    metadata TEXT NOT NULL,
+    PRIMARY KEY (run_id, key, step)
+  ) WITHOUT ROWID;
   `,
 ]
 

@@ -7,7 +7,16 @@ import { checkNewKey, checkRunPatch, checkWorkspaceName, DEFAULT_WORKSPACE } fro
 import { decodeChunks, type PointColumns, pointColumns } from '../chunks.js'
 import { keyNotFound, metricNotFound, runNotFound, workspaceNotFound, workspaceTaken } from '../errors.js'
 import { Liveness, type LivenessOptions } from '../liveness.js'
-import { BucketRead, checkBucketQuery, checkSeriesQuery, EXPORT_CHUNKS, pointsWithin, rawWindow } from '../reads.js'
+import {
+  BucketRead,
+  checkBucketQuery,
+  checkMetadataQuery,
+  checkSeriesQuery,
+  EXPORT_CHUNKS,
+  pointMetadata,
+  pointsWithin,
+  rawWindow,
+} from '../reads.js'
 import { applyRunPatch, keyInfo, metricKeyInfo, type RunRow, toRunInfo, toWriterState } from '../rows.js'
 import type * as api from '../store.js'
 import { ingestChanges, type Watcher, Watchers } from '../watchers.js'
@@ -253,6 +262,14 @@ export class SqliteStore implements api.Store {
     return this.read(() => {
       if (this.stmt.run.get(runId) === undefined) throw runNotFound(runId)
       return this.stmt.seriesOfRun.all(runId).map(metricKeyInfo)
+    })
+  }
+
+  async readMetadata(query: api.MetadataQuery): Promise<api.PointMetadata[]> {
+    const q = checkMetadataQuery(query)
+    return this.read(() => {
+      if (this.stmt.run.get(query.runId) === undefined) throw runNotFound(query.runId)
+      return this.stmt.metadata.all({ run: query.runId, ...q }).map(pointMetadata)
     })
   }
 

@@ -97,6 +97,16 @@ export function prepareStatements(db: Database.Database) {
        JOIN workspaces w ON w.id = p.workspace_id WHERE r.id = ?`,
     ),
     deleteRun: db.prepare<[string]>('DELETE FROM runs WHERE id = ?'),
+    upsertMetadata: db.prepare<[string, string, number, string]>(
+      'INSERT INTO point_metadata (run_id, key, step, metadata) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, key, step) DO UPDATE SET metadata = excluded.metadata',
+    ),
+    metadata: db.prepare<
+      { run: string; key: string | null; lo: number; hi: number; limit: number },
+      { key: string; step: number; metadata: string }
+    >(
+      `SELECT key, step, metadata FROM point_metadata WHERE run_id = @run AND (@key IS NULL OR key = @key)
+       AND step BETWEEN @lo AND @hi ORDER BY key, step LIMIT @limit`,
+    ),
     insertDeletedRun: db.prepare<[string, number, number]>(
       'INSERT OR REPLACE INTO deleted_runs (run_id, workspace_id, deleted_at) VALUES (?, ?, ?)',
     ),
