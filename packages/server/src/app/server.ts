@@ -13,6 +13,9 @@ import type { Store } from '../store/store.js'
 import { createApp } from './app.js'
 import { issueKey } from './auth.js'
 
+/** How long a shutdown waits for requests in flight before cutting their connections. */
+const SHUTDOWN_GRACE_MS = 10_000
+
 export interface ServeOptions {
   mode: 'local' | 'team'
   host: string
@@ -60,7 +63,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const close = (): Promise<void> =>
       (closing ??= (async () => {
         await stopFollowing()
-        await running.close()
+        // Requests in flight get a grace period; one that still trickles in after it (a
+        // stalled upload) is cut off, so a SIGTERM always ends the process.
+        const grace = setTimeout(() => running.server.closeAllConnections(), SHUTDOWN_GRACE_MS)
+        try {
+          await running.close()
+        } finally {
+          clearTimeout(grace)
+        }
         await store.close()
       })())
     return { app: running, store, url, close }
