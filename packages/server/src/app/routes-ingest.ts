@@ -50,7 +50,7 @@ export function registerIngestRoutes(app: FastifyInstance, store: Store, options
           `the body must be whole spool records; ${decoded.stop === 'corrupt' ? `a record is damaged (${decoded.detail ?? 'bad checksum'})` : 'it ends inside a record'} at byte ${decoded.consumed}; nothing was stored`,
         )
       }
-      return store.ingest(id, decoded.records, { workspace })
+      return store.ingest(id, decoded.records, { workspace, receivedAt: Date.now() })
     },
   )
 }

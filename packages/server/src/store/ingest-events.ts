@@ -273,7 +273,15 @@ export abstract class IngestState<R extends RunRow> {
   /** Point metadata of this call, `[key, step, tagged JSON]`, in arrival order (a later one wins). */
   readonly metadata: [string, number, string][] = []
 
-  constructor(readonly writerId: string) {}
+  /**
+   * @param receivedAt When a server received the records, by its own clock. Given, a
+   * writer's liveness and the run's heartbeat go by it, not by the records' times, which
+   * come from the client's clock (off by minutes on some machines).
+   */
+  constructor(
+    readonly writerId: string,
+    private readonly receivedAt?: number,
+  ) {}
 
   /** A status event: the writer is done with the run, whose status its liveness no longer decides. */
   protected abstract closeWriter(): void
@@ -396,13 +404,13 @@ export abstract class IngestState<R extends RunRow> {
       file: prev?.file ?? null,
       host: String(e.writer?.host ?? ''),
       runtime: String(e.writer?.runtime ?? ''),
-      last_seen_at: later(prev?.last_seen_at ?? 0, e.at),
+      last_seen_at: later(prev?.last_seen_at ?? 0, this.receivedAt ?? e.at),
     }
   }
 
   /** A writer's last-seen time once this call is applied. */
   lastSeen(lastSeenAt: number): number {
-    return later(lastSeenAt, this.seenAt)
+    return later(lastSeenAt, this.receivedAt ?? this.seenAt)
   }
 
   /** Count an applied event's time; every event but a heartbeat changes the run. */
@@ -458,7 +466,7 @@ export abstract class IngestState<R extends RunRow> {
 
   /** The call's times, into the run: any activity is a heartbeat; anything but a heartbeat an update. */
   stampRun(r: RunRow): void {
-    r.heartbeat_at = later(r.heartbeat_at, this.seenAt)
+    r.heartbeat_at = later(r.heartbeat_at, this.receivedAt ?? this.seenAt)
     r.updated_at = later(r.updated_at, this.updatedAt)
   }
 }

@@ -690,6 +690,21 @@ for (const kind of STORE_KINDS) {
         expect((await store.getRun('r1'))?.status).toBe('finished')
       })
 
+      it("goes by the server's receipt time, not the client's clock, when the records say when they arrived", async () => {
+        const store = await fresh()
+        const hourAgo = clock - 3_600_000
+        // A client whose clock runs an hour behind: by its own times it is long silent.
+        await store.ingest('skewed', [runRecord(1, { id: 'skewed', at: hourAgo }, { id: 'skewed' })], { receivedAt: clock })
+        await store.ingest('plain', [runRecord(1, { id: 'plain', at: hourAgo }, { id: 'plain' })])
+        expect((await store.getRun('skewed'))?.status).toBe('running')
+        expect((await store.getRun('skewed'))?.heartbeatAt).toBe(clock)
+        expect((await store.getRun('plain'))?.status).toBe('crashed')
+        clock += 30_001
+        expect((await store.getRun('skewed'))?.status).toBe('crashed')
+        await store.ingest('skewed', [eventRecord(2, { type: 'heartbeat', at: hourAgo + 30_001 })], { receivedAt: clock })
+        expect((await store.getRun('skewed'))?.status).toBe('running')
+      })
+
       it('reads a local run as crashed when its process is gone', async () => {
         const store = await fresh({ hostname: 'here' })
         const exited = spawnSync(process.execPath, ['-e', ''])

@@ -121,6 +121,12 @@ export interface IngestOptions {
   source?: SpoolSource
   /** Workspace for new runs and the writer; default "default". */
   workspace?: string
+  /**
+   * When a server received these records, by its clock (ms). Given, the writer's liveness
+   * and the run's heartbeat go by it instead of the records' own times, which come from the
+   * client's clock; a client whose clock is off then never reads as crashed (or alive) by it.
+   */
+  receivedAt?: number
 }
 
 export interface WorkspaceInfo {

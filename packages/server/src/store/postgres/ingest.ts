@@ -23,7 +23,7 @@ import {
   summaryText,
   type Tombstone,
 } from '../ingest-events.js'
-import type { IngestAck, SpoolSource, StoreChange } from '../store.js'
+import type { IngestAck, IngestOptions, SpoolSource, StoreChange } from '../store.js'
 import { ingestChanges } from '../watchers.js'
 import { writeSeries } from './series-writes.js'
 import { all, first, type NamedRunRow, type Queryable, run, type SeriesRow, SQL, saveRun, type WriterRow } from './statements.js'
@@ -48,9 +48,9 @@ export async function ingestRecords(
   writerId: string,
   records: readonly SpoolRecord[],
   workspace: IngestWorkspace,
-  source?: SpoolSource,
+  options: IngestOptions,
 ): Promise<IngestResult> {
-  return new IngestCall(db, writerId, workspace).apply(records, source)
+  return new IngestCall(db, writerId, workspace, options.receivedAt).apply(records, options.source)
 }
 
 /** The state of one ingest call, written back once at its end. */
@@ -61,8 +61,9 @@ class IngestCall extends IngestState<NamedRunRow> {
     private readonly db: Queryable,
     writerId: string,
     private readonly workspace: IngestWorkspace,
+    receivedAt: number | undefined,
   ) {
-    super(writerId)
+    super(writerId, receivedAt)
   }
 
   protected closeWriter(): void {

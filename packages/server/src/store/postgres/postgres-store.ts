@@ -119,7 +119,7 @@ export class PostgresStore implements api.Store {
   async ingest(writerId: string, records: readonly SpoolRecord[], options: api.IngestOptions = {}): Promise<api.IngestAck> {
     return this.write(async (client) => {
       const workspace = await this.workspace(client, options.workspace ?? DEFAULT_WORKSPACE)
-      const result = await ingestRecords(client, writerId, records, workspace, options.source)
+      const result = await ingestRecords(client, writerId, records, workspace, options)
       return { value: result.ack, changes: result.changes }
     })
   }

@@ -27,7 +27,7 @@ import {
   type Tombstone,
 } from '../ingest-events.js'
 import type { RunRow } from '../rows.js'
-import type { IngestAck, SpoolSource } from '../store.js'
+import type { IngestAck, IngestOptions } from '../store.js'
 import type { Statements, WriterRow } from './statements.js'
 
 /** Past this many cached series ids the cache starts over, bounding a long-lived server's memory. */
@@ -37,8 +37,8 @@ const MAX_CACHED_SERIES = 100_000
 class IngestContext extends IngestState<RunRow> {
   writer: WriterRow | undefined
 
-  constructor(writerId: string, writer: WriterRow | undefined) {
-    super(writerId)
+  constructor(writerId: string, writer: WriterRow | undefined, receivedAt: number | undefined) {
+    super(writerId, receivedAt)
     this.writer = writer
     this.seenAt = writer?.last_seen_at ?? 0
   }
@@ -63,23 +63,23 @@ export class SqliteIngest {
   /** `runId \0 key` → series id. Ids never change once made; cleared when an ingest rolls back. */
   private readonly seriesIds = new Map<string, number>()
   private readonly tx: Database.Transaction<
-    (writerId: string, records: readonly SpoolRecord[], workspaceId: number, source?: SpoolSource) => IngestResult
+    (writerId: string, records: readonly SpoolRecord[], workspaceId: number, options: IngestOptions) => IngestResult
   >
 
   constructor(
     db: Database.Database,
     private readonly stmt: Statements,
   ) {
-    this.tx = db.transaction((writerId: string, records: readonly SpoolRecord[], workspaceId: number, source?: SpoolSource) =>
-      this.applyIngest(writerId, records, workspaceId, source),
+    this.tx = db.transaction((writerId: string, records: readonly SpoolRecord[], workspaceId: number, options: IngestOptions) =>
+      this.applyIngest(writerId, records, workspaceId, options),
     )
   }
 
-  ingest(writerId: string, records: readonly SpoolRecord[], workspaceId: number, source?: SpoolSource): IngestResult {
+  ingest(writerId: string, records: readonly SpoolRecord[], workspaceId: number, options: IngestOptions): IngestResult {
     try {
       // IMMEDIATE takes the write lock before the writer's acked seq is read, so two
       // processes ingesting the same spool never both apply a record.
-      return this.tx.immediate(writerId, records, workspaceId, source)
+      return this.tx.immediate(writerId, records, workspaceId, options)
     } catch (e) {
       // Series made inside the rolled-back transaction are gone again.
       this.seriesIds.clear()
@@ -87,9 +87,10 @@ export class SqliteIngest {
     }
   }
 
-  private applyIngest(writerId: string, records: readonly SpoolRecord[], workspaceId: number, source?: SpoolSource): IngestResult {
+  private applyIngest(writerId: string, records: readonly SpoolRecord[], workspaceId: number, options: IngestOptions): IngestResult {
+    const { source, receivedAt } = options
     const writer = this.stmt.writer.get(writerId)
-    const ctx = new IngestContext(writerId, writer)
+    const ctx = new IngestContext(writerId, writer, receivedAt)
     if (writer !== undefined && this.stmt.runWorkspace.get(writer.run_id)?.workspace_id !== workspaceId) throw ctx.notInWorkspace()
     ctx.run = writer ? this.stmt.run.get(writer.run_id) : undefined
     if (!writer) {

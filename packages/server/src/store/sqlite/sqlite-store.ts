@@ -76,7 +76,7 @@ export class SqliteStore implements api.Store {
 
   async ingest(writerId: string, records: readonly SpoolRecord[], options: api.IngestOptions = {}): Promise<api.IngestAck> {
     const workspaceId = this.workspaceId(options.workspace ?? DEFAULT_WORKSPACE)
-    const result = this.ingester.ingest(writerId, records, workspaceId, options.source)
+    const result = this.ingester.ingest(writerId, records, workspaceId, options)
     if (this.watchers.size > 0) this.reportIngest(result)
     return result.ack
   }
