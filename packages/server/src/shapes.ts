@@ -3,7 +3,7 @@
  * them, so a script can move from one to the other. Times are ISO 8601 strings; NaN and
  * ±Infinity become the strings "NaN", "Infinity", "-Infinity" (via `toPlainJson`).
  */
-import type { RunInfo } from './store/store.js'
+import type { ApiKeyInfo, ProjectInfo, RunInfo, WorkspaceInfo } from './store/store.js'
 
 /** ISO 8601, or null for no time (and for one no Date can hold, rather than failing the answer). */
 export const iso = (ms: number | null): string | null => {
@@ -33,3 +33,10 @@ export function runJson(r: RunInfo): Record<string, unknown> {
     system: r.system,
   }
 }
+
+/** A key as the API and `tally keys --json` show it (never the key itself). */
+export const keyJson = (k: ApiKeyInfo) => ({ ...k, createdAt: iso(k.createdAt), revokedAt: iso(k.revokedAt) })
+
+export const workspaceJson = (w: WorkspaceInfo) => ({ ...w, createdAt: iso(w.createdAt) })
+
+export const projectJson = (p: ProjectInfo) => ({ ...p, createdAt: iso(p.createdAt), lastActivityAt: iso(p.lastActivityAt) })

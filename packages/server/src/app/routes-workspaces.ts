@@ -1,17 +1,15 @@
 /** Workspaces, their projects and their API keys. */
 import type { FastifyInstance } from 'fastify'
-import { iso } from '../shapes.js'
-import type { ApiKeyInfo, ApiKeyRole, Store } from '../store/store.js'
+import { keyJson, projectJson, workspaceJson } from '../shapes.js'
+import type { ApiKeyRole, Store } from '../store/store.js'
 import { authorize, authorizeAdmin, issueKey, notFound, visibleWorkspace } from './auth.js'
 import { object, str, workspaceName, wsParams } from './schemas.js'
-
-const keyJson = (k: ApiKeyInfo) => ({ ...k, createdAt: iso(k.createdAt), revokedAt: iso(k.revokedAt) })
 
 export function registerWorkspaceRoutes(app: FastifyInstance, store: Store): void {
   app.get('/api/v1/workspaces', { schema: { summary: 'Workspaces this key can see', tags: ['workspaces'] } }, async (request) => {
     const own = visibleWorkspace(request.principal)
     const all = await store.listWorkspaces()
-    return all.filter((w) => own === undefined || w.name === own).map((w) => ({ ...w, createdAt: iso(w.createdAt) }))
+    return all.filter((w) => own === undefined || w.name === own).map(workspaceJson)
   })
 
   app.post<{ Body: { name: string } }>(
@@ -28,7 +26,7 @@ export function registerWorkspaceRoutes(app: FastifyInstance, store: Store): voi
       authorizeAdmin(request.principal, 'creating a workspace')
       const w = await store.createWorkspace(request.body.name)
       reply.code(201)
-      return { ...w, createdAt: iso(w.createdAt) }
+      return workspaceJson(w)
     },
   )
 
@@ -40,7 +38,7 @@ export function registerWorkspaceRoutes(app: FastifyInstance, store: Store): voi
       authorize(request.principal, workspace, 'viewer', `workspace ${workspace}`)
       await requireWorkspace(store, workspace)
       const list = await store.listProjects(workspace)
-      return list.map((p) => ({ ...p, createdAt: iso(p.createdAt), lastActivityAt: iso(p.lastActivityAt) }))
+      return list.map(projectJson)
     },
   )
 

@@ -5,7 +5,7 @@ import { TallyError } from '@tally/sdk'
 import { toPlainJson } from '@tally/sdk/spool'
 import { type IngestReport, ingestSpool } from '../ingest/ingest-spool.js'
 import { parseCondition } from '../query/parse-condition.js'
-import { iso, runJson } from '../shapes.js'
+import { projectJson, runJson } from '../shapes.js'
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js'
 import type { RunQuery, Store } from '../store/store.js'
 import { formatDuration, formatJsonValue, formatNumber, formatTime, table } from './format.js'
@@ -200,10 +200,7 @@ function stringOption(ctx: Ctx, name: string): string | undefined {
 async function projects(ctx: Ctx): Promise<number> {
   const list = await ctx.store.listProjects()
   if (ctx.json) {
-    json(
-      ctx,
-      list.map((p) => ({ ...p, createdAt: iso(p.createdAt), lastActivityAt: iso(p.lastActivityAt) })),
-    )
+    json(ctx, list.map(projectJson))
   } else if (list.length === 0) {
     out(ctx, 'No projects yet. Log a run with the SDK (see README.md), then run tally projects again.')
   } else {

@@ -4,7 +4,7 @@ import { type SyncReport, syncSpool, TallyError } from '@tally/sdk'
 import { toPlainJson } from '@tally/sdk/spool'
 import { issueKey } from '../app/auth.js'
 import { type RunningServer, startServer } from '../app/server.js'
-import { iso } from '../shapes.js'
+import { keyJson, workspaceJson } from '../shapes.js'
 import { openStore } from '../store/open.js'
 import type { ApiKeyRole, Store } from '../store/store.js'
 import type { CliIO } from './cli.js'
@@ -139,20 +139,13 @@ async function keys(ctx: Ctx, store: Store): Promise<number> {
         throw new TallyError('not_found', `no workspace "${workspace}"; create it with: tally workspaces create ${workspace}`)
       }
       const { key, info } = await issueKey(store, workspace, role as ApiKeyRole, opt(ctx, 'name') ?? null)
-      if (ctx.json) out(JSON.stringify({ ...info, createdAt: iso(info.createdAt), revokedAt: null, key }, null, 2))
+      if (ctx.json) out(JSON.stringify({ ...keyJson(info), key }, null, 2))
       else out(`${key}\n\nA ${role} key of workspace "${workspace}" (id ${info.id}). It is shown only this once.`)
       return 0
     }
     case 'list': {
       const list = await store.listKeys(opt(ctx, 'workspace'))
-      if (ctx.json)
-        out(
-          JSON.stringify(
-            list.map((k) => ({ ...k, createdAt: iso(k.createdAt), revokedAt: iso(k.revokedAt) })),
-            null,
-            2,
-          ),
-        )
+      if (ctx.json) out(JSON.stringify(list.map(keyJson), null, 2))
       else
         out(
           table(
@@ -178,21 +171,12 @@ async function workspaces(ctx: Ctx, store: Store): Promise<number> {
   if (action === 'create') {
     if (!name) throw new TallyError('invalid_argument', 'tally workspaces create needs a name')
     const w = await store.createWorkspace(name)
-    ctx.io.stdout.write(
-      ctx.json ? `${JSON.stringify(toPlainJson({ ...w, createdAt: iso(w.createdAt) }))}\n` : `created workspace ${w.name}\n`,
-    )
+    ctx.io.stdout.write(ctx.json ? `${JSON.stringify(toPlainJson(workspaceJson(w)))}\n` : `created workspace ${w.name}\n`)
     return 0
   }
   if (action === 'list') {
     const list = await store.listWorkspaces()
-    if (ctx.json)
-      ctx.io.stdout.write(
-        `${JSON.stringify(
-          list.map((w) => ({ ...w, createdAt: iso(w.createdAt) })),
-          null,
-          2,
-        )}\n`,
-      )
+    if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(list.map(workspaceJson), null, 2)}\n`)
     else
       ctx.io.stdout.write(
         `${table(
