@@ -583,6 +583,14 @@ for (const kind of STORE_KINDS) {
         await store.ingest('w-c', [eventRecord(3, { type: 'status', at: T0 + 10, status: 'finished' })])
       }
 
+      it('reads config paths as object keys only, a number among them too', async () => {
+        const store = await fresh()
+        await store.ingest('w1', [runRecord(1, { id: 'r1', config: { layers: [64, 32], m: { '0': 5 } } })])
+        const where = (field: string, value: number) => store.listRuns({ project: 'p', where: [{ field, op: '=', value }] })
+        expect(ids(await where('config.layers.0', 64))).toEqual([])
+        expect(ids(await where('config.m.0', 5))).toEqual(['r1'])
+      })
+
       it('filters by status, group, tag, search and where conditions', async () => {
         const store = await fresh()
         await seedRuns(store)

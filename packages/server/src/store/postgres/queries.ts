@@ -12,9 +12,13 @@
 import { type CheckedCondition, type CheckedRunQuery, checkRunQuery, type JsonPath } from '../run-query.js'
 import type { Comparison, RunQuery } from '../store.js'
 
-/** `config.a.b` → `(r.config #> '{a,b}')`, the path bound. */
+/**
+ * `config.a.b` → `(r.config -> 'a' -> 'b')`, each name bound. Names are object keys only,
+ * as in SQLite's `$."a"."b"`: `->` with a text key gives NULL on an array, where `#>` would
+ * have read `layers.0` as an index.
+ */
 function jsonField(path: JsonPath, bind: (v: unknown) => string): string {
-  return `(r.${path.column} #> ${bind(path.parts)}::text[])`
+  return `(r.${path.column}${path.parts.map((p) => ` -> ${bind(p)}::text`).join('')})`
 }
 
 /**
