@@ -122,6 +122,9 @@ describe('runs over HTTP', () => {
     expect(byName.statusCode).toBe(200)
     expect(byName.json()).toMatchObject({ run: { id: run.id }, nextStep: 3, resumed: true })
     expect((await post({ id: run.id, resume: 'allow' })).json().run.id).toBe(run.id)
+    // Given values replace, and null or [] clear, a resumed run's fields; absent ones stay.
+    const cleared = await post({ id: run.id, resume: 'allow', tags: [], description: null, group: 'g2' })
+    expect(cleared.json().run).toMatchObject({ tags: [], description: null, group: 'g2', config: { lr: 0.1 } })
     expect((await post({ id: run.id })).json().error.code).toBe('run_exists')
     expect((await post({ name: 'nope', resume: 'must' })).json().error.code).toBe('run_not_found')
     expect((await post({ id: 'fresh-id', resume: 'allow' })).statusCode).toBe(201)

@@ -158,7 +158,13 @@ export function registerRunRoutes(app: FastifyInstance, store: Store, hub: Event
         system: { via: 'http' },
       }
       await store.ingest(writerId, [{ seq: 1, kind: KIND_EVENT, event }], { workspace })
-      const run = (await store.getRun(event.id)) as RunInfo
+      // A run event only sets what it holds, so clearing a resumed run's group, tags or
+      // description (null, []) is a change of its own.
+      const clear: RunPatch = {}
+      if (existing && body.group === null) clear.group = null
+      if (existing && body.description === null) clear.description = null
+      if (existing && body.tags?.length === 0) clear.tags = []
+      const run = Object.keys(clear).length > 0 ? await store.updateRun(event.id, clear) : ((await store.getRun(event.id)) as RunInfo)
       reply.code(existing ? 200 : 201)
       return toPlainJson({ run: runJson(run), writerId, nextSeq: 2, nextStep: (run.lastStep ?? -1) + 1, resumed: existing !== undefined })
     },
