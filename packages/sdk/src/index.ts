@@ -1,4 +1,5 @@
 export { config, currentRun, finish, flush, init, log, result, summary } from './api.js'
+export type { ErrorJson, ProjectJson, RunJson, RunPageJson, RunStatus } from './api-types.js'
 export type { ErrorCode } from './errors.js'
 export { ERROR_CODES, isTallyError, TallyError } from './errors.js'
 export type { JsonValue } from './json.js'
@@ -6,4 +7,3 @@ export type { SyncOptions, SyncReport, WriterSyncResult } from './remote/index.j
 export { syncSpool } from './remote/index.js'
 export type { FinishOptions, InitOptions, LogOptions, ResumeMode } from './run.js'
 export { Run } from './run.js'
-export type { RunStatus } from './spool/format.js'

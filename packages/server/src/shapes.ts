@@ -3,6 +3,7 @@
  * them, so a script can move from one to the other. Times are ISO 8601 strings; NaN and
  * ±Infinity become the strings "NaN", "Infinity", "-Infinity" (via `toPlainJson`).
  */
+import type { ProjectJson, RunJson } from '@tally/sdk'
 import type { ApiKeyInfo, ProjectInfo, RunInfo, WorkspaceInfo } from './store/store.js'
 
 /** ISO 8601, or null for no time (and for one no Date can hold, rather than failing the answer). */
@@ -11,7 +12,8 @@ export const iso = (ms: number | null): string | null => {
   return d === undefined || Number.isNaN(d.getTime()) ? null : d.toISOString()
 }
 
-export function runJson(r: RunInfo): Record<string, unknown> {
+/** Typed by the SDK's `RunJson`, which the dashboard reads. */
+export function runJson(r: RunInfo): RunJson {
   return {
     id: r.id,
     name: r.name,
@@ -39,4 +41,4 @@ export const keyJson = (k: ApiKeyInfo) => ({ ...k, createdAt: iso(k.createdAt), 
 
 export const workspaceJson = (w: WorkspaceInfo) => ({ ...w, createdAt: iso(w.createdAt) })
 
-export const projectJson = (p: ProjectInfo) => ({ ...p, createdAt: iso(p.createdAt), lastActivityAt: iso(p.lastActivityAt) })
+export const projectJson = (p: ProjectInfo): ProjectJson => ({ ...p, createdAt: iso(p.createdAt), lastActivityAt: iso(p.lastActivityAt) })

@@ -8,6 +8,7 @@
  *
  * Records start on 8-byte boundaries, so a reader can view float arrays in place.
  */
+import type { RunStatus } from '../api-types.js'
 import type { JsonValue } from '../json.js'
 
 /** "TSPOOL" + format version 1 + newline: 8 bytes. */
@@ -20,7 +21,8 @@ export const MAX_BODY_BYTES = 256 * 1024 * 1024
 export const KIND_EVENT = 1
 export const KIND_POINTS = 2
 
-export type RunStatus = 'running' | 'finished' | 'failed' | 'crashed'
+// One list of statuses for the spool, the store and the API.
+export type { RunStatus }
 
 /** Who wrote a spool file: one process writing one run. */
 export interface WriterInfo {

@@ -14,9 +14,10 @@ import { OpenApiCollector } from './openapi.js'
 import { registerIngestRoutes } from './routes-ingest.js'
 import { registerRunRoutes } from './routes-runs.js'
 import { registerWorkspaceRoutes } from './routes-workspaces.js'
+import { DASHBOARD_ROUTES, DEFAULT_WEB_DIR, registerDashboard } from './static.js'
 
 export const VERSION = '0.1.0'
-const PUBLIC_ROUTES = new Set(['/healthz', '/api/v1/openapi.json'])
+const PUBLIC_ROUTES = new Set<string>(['/healthz', '/api/v1/openapi.json', ...DASHBOARD_ROUTES])
 export const SPOOL_MEDIA_TYPE = 'application/vnd.tally.spool'
 
 export interface AppConfig {
@@ -32,6 +33,8 @@ export interface AppConfig {
   logger?: boolean
   /** How often an idle event stream gets a keep-alive comment, ms. Default 15 s. */
   keepAliveMs?: number
+  /** The built dashboard served at `/`. Default: `dist/web` of this package, where `npm run build` puts it. */
+  webDir?: string
 }
 
 export interface AppOptions {
@@ -107,5 +110,6 @@ export async function createApp({ store, config }: AppOptions): Promise<FastifyI
   registerWorkspaceRoutes(app, store)
   registerRunRoutes(app, store, hub)
   registerIngestRoutes(app, store, { recordsLimit })
+  registerDashboard(app, config.webDir ?? DEFAULT_WEB_DIR)
   return app
 }

@@ -1,0 +1,62 @@
+/**
+ * The JSON the HTTP API v1 answers (and the CLI's `--json` prints), as types. The server
+ * builds its answers against them and the dashboard reads through them, so a field renamed
+ * on one side fails the other's type check. Types only: this file has no runtime code and
+ * imports nothing that needs Node, so browser code may import it (`@tally/sdk/api`).
+ *
+ * Times are ISO 8601 strings; NaN and ±Infinity inside configs and summaries are the
+ * strings "NaN", "Infinity" and "-Infinity".
+ */
+import type { ErrorCode } from './errors.js'
+import type { JsonValue } from './json.js'
+
+export type RunStatus = 'running' | 'finished' | 'failed' | 'crashed'
+
+/** A run: `GET /api/v1/runs/{id}`, and each item of a project's run list. */
+export interface RunJson {
+  id: string
+  name: string
+  project: string
+  workspace: string
+  /** A `running` run none of whose writers is alive reads `crashed`. */
+  status: RunStatus
+  group: string | null
+  tags: string[]
+  config: { [key: string]: JsonValue }
+  /** Last logged value of every metric, then explicit summary entries, then results. */
+  summary: { [key: string]: JsonValue }
+  createdAt: string | null
+  description: string | null
+  results: { [key: string]: JsonValue }
+  updatedAt: string | null
+  finishedAt: string | null
+  /** When the server last heard from the run's writers. */
+  heartbeatAt: string | null
+  /** Highest step logged, or null when nothing was. */
+  lastStep: number | null
+  error: string | null
+  system: { [key: string]: JsonValue }
+}
+
+/** `GET /api/v1/workspaces/{ws}/projects/{project}/runs`. */
+export interface RunPageJson {
+  runs: RunJson[]
+  /** Runs matching the filters, all pages together. */
+  total: number
+  offset: number
+  limit: number
+}
+
+/** Each item of `GET /api/v1/workspaces/{ws}/projects`, most recently active first. */
+export interface ProjectJson {
+  name: string
+  workspace: string
+  runs: number
+  createdAt: string | null
+  lastActivityAt: string | null
+}
+
+/** Every error answer: a stable code and a message that says what to do. */
+export interface ErrorJson {
+  error: { code: ErrorCode; message: string; [detail: string]: string | number | boolean | null }
+}

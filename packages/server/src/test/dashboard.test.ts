@@ -1,0 +1,226 @@
+/**
+ * The dashboard in a real browser: `tally ui` runs as a child process on a demo directory
+ * (past runs plus one training live in another process), and Debian's Chromium, driven by
+ * playwright-core, opens it as a person would. Screenshots go to test-output/dashboard/.
+ */
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { RunJson } from '@tally/sdk'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { writePastRuns } from '../demo/demo-project.js'
+import { type Child, CLI_DIST, cliJson, freshDir, REPO, startNode } from './test-helpers.js'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const SHOTS = join(REPO, 'test-output', 'dashboard')
+const LIVE_RUN_DIST = join(REPO, 'packages/server/dist/demo/live-run.js')
+const DEMO_DIST = join(REPO, 'packages/server/dist/demo/demo.js')
+
+let browser: Promise<Browser> | undefined
+const children: Child[] = []
+
+/**
+ * The browser, started on first use. Without Chromium every browser test fails, never
+ * skips, and says how to install it.
+ */
+function launch(): Promise<Browser> {
+  browser ??= (async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `No Chromium at ${CHROMIUM}: the dashboard tests need a real browser. Install it with \`apt-get install chromium\` (Debian), or set CHROMIUM_PATH; .ci/run installs it.`,
+      )
+    }
+    mkdirSync(SHOTS, { recursive: true })
+    return chromium.launch({
+      executablePath: CHROMIUM,
+      // As root in a sandbox with no network: no Chrome sandbox, no GPU, and none of the
+      // background connections Chromium would try (and have refused) at every start.
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    })
+  })()
+  return browser
+}
+
+afterAll(async () => {
+  await (await browser?.catch(() => undefined))?.close()
+})
+
+afterEach(() => {
+  for (const c of children.splice(0)) c.proc.kill('SIGKILL')
+})
+
+/** Start a run training live and `tally ui` on a fresh demo directory; resolves with the dashboard's URL. */
+async function demoServer(): Promise<{ dir: string; url: string; ui: Child; names: Map<string, string> }> {
+  const dir = freshDir('tally-dashboard-')
+  const past = writePastRuns(dir)
+  const live = startNode(LIVE_RUN_DIST, { TALLY_DIR: dir })
+  children.push(live)
+  await live.waitFor(/^live run /)
+  const ui = startNode(CLI_DIST, { TALLY_DIR: dir }, ['ui', '--port', '0'])
+  children.push(ui)
+  const url = (await ui.waitFor(/listening on/)).match(/http:\/\/\S+/)?.[0] as string
+  const names = new Map(past.map((r) => [r.name, r.status as string]))
+  names.set('long-cosine', 'running')
+  return { dir, url, ui, names }
+}
+
+async function newPage(): Promise<{ page: Page; errors: string[] }> {
+  const page = await (await launch()).newPage({ viewport: { width: 1280, height: 720 } })
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`)
+  })
+  return { page, errors }
+}
+
+/** Each row of the runs table as [name, status]. */
+async function rows(page: Page): Promise<[string, string][]> {
+  return page.$$eval('table.runs tbody tr', (trs) =>
+    trs.map((tr) => [tr.querySelector('td.name')?.textContent?.trim() ?? '', tr.querySelector('.status')?.textContent?.trim() ?? '']),
+  )
+}
+
+describe('the dashboard, in Chromium', () => {
+  it('lists the project, shows its runs, sorts and filters them, and keeps the view in the URL', async () => {
+    const { url, names } = await demoServer()
+    const { page, errors } = await newPage()
+
+    await page.goto(`${url}/`)
+    await page.getByRole('heading', { name: 'Projects' }).waitFor()
+    const project = page.getByRole('link', { name: /demo/ })
+    await project.waitFor()
+    expect(await project.textContent()).toContain('8 runs')
+    await page.screenshot({ path: join(SHOTS, '1-projects.png') })
+
+    await project.click()
+    await page.waitForURL(/\?project=demo$/)
+    await page.getByRole('heading', { name: 'demo' }).waitFor()
+    await page.locator('table.runs tbody tr').nth(7).waitFor()
+    const shown = await rows(page)
+    expect(new Map(shown)).toEqual(names)
+    // Newest first: the run training now.
+    expect(shown[0]).toEqual(['long-cosine', 'running'])
+    await page.screenshot({ path: join(SHOTS, '2-project-runs.png'), fullPage: true })
+
+    // Sort by name: a click, then a second click flips the order.
+    const byName = page.getByRole('button', { name: /^Name/ })
+    await byName.click()
+    await page.waitForURL(/sort=name/)
+    const sorted = [...names.keys()].sort((a, b) => a.localeCompare(b))
+    expect((await rows(page)).map(([n]) => n)).toEqual(sorted)
+    await byName.click()
+    await page.waitForURL(/order=desc/)
+    expect((await rows(page)).map(([n]) => n)).toEqual([...sorted].reverse())
+    expect(await page.locator('th[aria-sort="descending"]').textContent()).toContain('Name')
+
+    // Filter: every word must match somewhere in name, status, group or tags.
+    await page.getByRole('searchbox', { name: 'Filter runs' }).fill('sweep')
+    await page.waitForURL(/q=sweep/)
+    expect(await rows(page)).toEqual([
+      ['wd-0.1', 'finished'],
+      ['wd-0.01', 'finished'],
+    ])
+    const colors = await swatches(page)
+
+    // A reload shows the same view: the URL holds it.
+    const viewUrl = page.url()
+    expect(new URL(viewUrl).search).toBe('?project=demo&sort=name&order=desc&q=sweep')
+    await page.reload()
+    await page.locator('table.runs tbody tr').first().waitFor()
+    expect(page.url()).toBe(viewUrl)
+    expect(await rows(page)).toEqual([
+      ['wd-0.1', 'finished'],
+      ['wd-0.01', 'finished'],
+    ])
+    expect(await page.getByRole('searchbox', { name: 'Filter runs' }).inputValue()).toBe('sweep')
+    expect(await swatches(page)).toEqual(colors)
+    await page.screenshot({ path: join(SHOTS, '3-sorted-filtered-after-reload.png') })
+
+    // The keyboard reaches it all: "/" focuses the filter, Escape clears it, Tab reaches the headers.
+    await page.locator('h1').click()
+    await page.keyboard.press('/')
+    expect(await page.locator(':focus').getAttribute('type')).toBe('search')
+    await page.keyboard.press('Escape')
+    await page.waitForURL((u) => !u.search.includes('q='))
+    expect(await rows(page)).toHaveLength(8)
+    await page.keyboard.press('Tab')
+    expect(await page.locator(':focus').textContent()).toMatch(/^Name/)
+    await page.keyboard.press('Enter')
+    await page.waitForURL((u) => !u.search.includes('order=desc'))
+    expect((await rows(page)).map(([n]) => n)).toEqual(sorted)
+
+    // Each run keeps one colour, told apart from the others.
+    const all = await swatches(page)
+    expect(new Set(Object.values(all)).size).toBe(8)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('says what to do when a project has no runs and when the server is gone', async () => {
+    const { url, ui } = await demoServer()
+    const { page } = await newPage()
+    await page.goto(`${url}/?project=no-such-project`)
+    await page.getByRole('heading', { name: 'No runs in no-such-project yet' }).waitFor()
+    expect(await page.locator('main').textContent()).toContain('tally.init({ project: "no-such-project" })')
+    await page.screenshot({ path: join(SHOTS, '4-empty-project.png') })
+
+    ui.proc.kill('SIGKILL')
+    await ui.exited
+    await page.getByRole('button', { name: 'reload' }).click()
+    const alert = page.getByRole('alert')
+    await alert.waitFor()
+    expect(await alert.textContent()).toMatch(/Cannot reach the Tally server.*tally ui.*still running/)
+    await page.screenshot({ path: join(SHOTS, '5-server-gone.png') })
+    await page.close()
+  })
+
+  it('opens the project from the path the SDK prints for a run', async () => {
+    const { url } = await demoServer()
+    const { page } = await newPage()
+    await page.goto(`${url}/default/demo/runs/abc123`)
+    await page.waitForURL(/\/\?project=demo$/)
+    await page.locator('table.runs tbody tr').nth(7).waitFor()
+    await page.close()
+  })
+})
+
+describe('npm start', () => {
+  it('writes the demo, serves the dashboard with one run training, and stops that run on exit', async () => {
+    const dir = freshDir('tally-start-')
+    const demo = startNode(DEMO_DIST, { TALLY_DIR: dir, TALLY_PORT: '0' })
+    children.push(demo)
+    const page = (await demo.waitFor(/Tally dashboard: /)).match(/http:\/\/\S+/)?.[0] as string
+    expect(page).toMatch(/\/\?project=demo$/)
+    const html = await fetch(page)
+    expect(html.headers.get('content-type')).toContain('text/html')
+    const origin = new URL(page).origin
+    // The live run is in the store as soon as the server's next pass over the spool.
+    let list: { runs: RunJson[] } = { runs: [] }
+    for (const started = Date.now(); list.runs.length < 8 && Date.now() - started < 5000; await new Promise((r) => setTimeout(r, 100))) {
+      list = (await (await fetch(`${origin}/api/v1/workspaces/default/projects/demo/runs`)).json()) as { runs: RunJson[] }
+    }
+    expect(list.runs).toHaveLength(8)
+    expect(list.runs.filter((r) => r.status === 'running').map((r) => r.name)).toEqual(['long-cosine'])
+
+    demo.proc.kill('SIGTERM')
+    expect((await demo.exited).code).toBe(0)
+    const after = await cliJson<RunJson[]>(['runs', 'demo'], dir)
+    expect(after.find((r) => r.name === 'long-cosine')).toMatchObject({ status: 'failed', error: 'stopped with the demo' })
+  })
+})
+
+/** The colour of each visible run's swatch, by run id. */
+async function swatches(page: Page): Promise<Record<string, string>> {
+  return page.$$eval('table.runs tbody tr', (trs) =>
+    Object.fromEntries(trs.map((tr) => [tr.getAttribute('data-run-id') ?? '', tr.querySelector('.swatch')?.getAttribute('style') ?? ''])),
+  )
+}

@@ -1,0 +1,77 @@
+/**
+ * The dashboard's one way to the HTTP API v1 (docs/api.md). Answers are typed by the SDK's
+ * API types, which the server builds its answers against; every failure becomes an
+ * `ApiError` whose message says what to do next.
+ */
+import type { ErrorJson, ProjectJson, RunJson, RunPageJson } from '@tally/sdk/api'
+
+/** The API's stable error codes, plus `server_unreachable` when no answer came at all. */
+export type ApiErrorCode = ErrorJson['error']['code']
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError'
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    /** HTTP status; 0 when the server could not be reached. */
+    readonly status: number,
+  ) {
+    super(message)
+  }
+}
+
+/** Runs come in pages of at most this many (the API's limit). */
+const PAGE = 1000
+
+const seg = encodeURIComponent
+
+async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  let res: Response
+  try {
+    res = await fetch(`/api/v1${path}`, { headers: { accept: 'application/json' }, ...(signal && { signal }) })
+  } catch (e) {
+    if (signal?.aborted) throw e
+    throw new ApiError(
+      'server_unreachable',
+      `Cannot reach the Tally server at ${location.origin}. Is tally ui (or tally serve) still running? Start it again, then retry.`,
+      0,
+    )
+  }
+  const text = await res.text()
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    throw new ApiError('internal', `The server answered ${res.status} with something other than JSON; is this a Tally server?`, res.status)
+  }
+  if (!res.ok) {
+    const error = (body as Partial<ErrorJson>).error
+    throw new ApiError(error?.code ?? 'internal', error?.message ?? `The server answered ${res.status}.`, res.status)
+  }
+  return body as T
+}
+
+/** Projects of a workspace, most recently active first. */
+export function listProjects(workspace: string, signal?: AbortSignal): Promise<ProjectJson[]> {
+  return getJson<ProjectJson[]>(`/workspaces/${seg(workspace)}/projects`, signal)
+}
+
+/** One page of a project's runs, newest first. */
+export function listRuns(workspace: string, project: string, offset: number, signal?: AbortSignal): Promise<RunPageJson> {
+  const query = new URLSearchParams({ sort: 'createdAt', order: 'desc', limit: String(PAGE), offset: String(offset) })
+  return getJson<RunPageJson>(`/workspaces/${seg(workspace)}/projects/${seg(project)}/runs?${query}`, signal)
+}
+
+/**
+ * Every run of a project, page after page. A run created meanwhile can shift a page and
+ * show up twice; it is kept once.
+ */
+export async function listAllRuns(workspace: string, project: string, signal?: AbortSignal): Promise<RunJson[]> {
+  const byId = new Map<string, RunJson>()
+  for (let offset = 0; ; offset += PAGE) {
+    const page = await listRuns(workspace, project, offset, signal)
+    for (const run of page.runs) byId.set(run.id, run)
+    if (page.runs.length < PAGE || offset + PAGE >= page.total) break
+  }
+  return [...byId.values()]
+}

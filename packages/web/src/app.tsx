@@ -1,0 +1,30 @@
+import { Link } from './components/link'
+import { ProjectPage } from './pages/project-page'
+import { ProjectsPage } from './pages/projects-page'
+import { canonicalParams, useCanonicalUrl, useUrl, viewOf } from './router'
+
+/** The dashboard: a header, and the page the URL asks for. */
+export function App() {
+  const url = useUrl()
+  useCanonicalUrl(url.href)
+  const view = viewOf(url)
+  return (
+    <>
+      <header className="top">
+        <Link href="/" className="brand">
+          Tally
+        </Link>
+        {view.workspace !== 'default' && <span className="muted">workspace {view.workspace}</span>}
+      </header>
+      {view.page === 'projects' && <ProjectsPage workspace={view.workspace} />}
+      {view.page === 'project' && (
+        <ProjectPage
+          key={`${view.workspace}/${view.project}`}
+          workspace={view.workspace}
+          project={view.project}
+          params={canonicalParams(url)}
+        />
+      )}
+    </>
+  )
+}

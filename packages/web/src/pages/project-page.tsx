@@ -1,0 +1,139 @@
+import { type KeyboardEvent, useEffect, useRef, useState } from 'react'
+import { listAllRuns } from '../api/client'
+import { useResource } from '../api/use-resource'
+import { Link } from '../components/link'
+import { Empty, Failure, Loading } from '../components/notice'
+import { DEFAULT_WORKSPACE, hrefFor, navigate } from '../router'
+import { RunsTable } from '../runs/runs-table'
+import { DEFAULT_SORT, filterRuns, nextSort, parseSort, type Sort, sortRuns } from '../runs/runs-view'
+import { useNow } from '../use-now'
+
+interface Props {
+  workspace: string
+  project: string
+  params: URLSearchParams
+}
+
+/** A project's runs: a table sorted and filtered by what the URL says. */
+export function ProjectPage({ workspace, project, params }: Props) {
+  const runs = useResource(`runs:${workspace}:${project}`, (signal) => listAllRuns(workspace, project, signal))
+  const sort = parseSort(params)
+  const query = params.get('q') ?? ''
+  const ws = workspace === DEFAULT_WORKSPACE ? undefined : workspace
+  const hrefWith = (change: { sort?: Sort; q?: string }): string => {
+    const s = change.sort ?? sort
+    const isDefault = s.column === DEFAULT_SORT.column && s.order === DEFAULT_SORT.order
+    return hrefFor({
+      workspace: ws,
+      project,
+      sort: isDefault ? undefined : s.column,
+      order: isDefault ? undefined : s.order,
+      q: change.q ?? query,
+    })
+  }
+
+  useEffect(() => {
+    document.title = `${project} · Tally`
+    return () => {
+      document.title = 'Tally'
+    }
+  }, [project])
+
+  const all = runs.state === 'ready' ? runs.data : []
+  const running = all.some((r) => r.status === 'running')
+  const now = useNow(1000, running)
+  const shown = sortRuns(filterRuns(all, query), sort, now)
+
+  return (
+    <main>
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <Link href={hrefFor({ workspace: ws })}>Projects</Link> <span aria-hidden="true">/</span>
+      </nav>
+      <h1>{project}</h1>
+      {runs.state === 'loading' && <Loading what="runs" />}
+      {runs.state === 'error' && <Failure what={`the runs of ${project}`} error={runs.error} retry={runs.retry} />}
+      {runs.state === 'ready' && all.length === 0 && (
+        <Empty title={`No runs in ${project} yet`}>
+          <p>
+            Check the project’s name on the <Link href={hrefFor({ workspace: ws })}>projects page</Link>, or log a run into it:
+          </p>
+          <pre>
+            <code>{`const run = tally.init({ project: ${JSON.stringify(project)} })`}</code>
+          </pre>
+          <p>
+            Then{' '}
+            <button type="button" onClick={runs.retry}>
+              reload
+            </button>
+          </p>
+        </Empty>
+      )}
+      {runs.state === 'ready' && all.length > 0 && (
+        <>
+          <Toolbar query={query} total={all.length} shown={shown.length} onQuery={(q) => navigate(hrefWith({ q }), { replace: true })} />
+          {shown.length === 0 ? (
+            <Empty title={`No run matches “${query}”`}>
+              <p>The filter looks for every word in a run’s name, id, status, group and tags.</p>
+              <button type="button" onClick={() => navigate(hrefWith({ q: '' }), { replace: true })}>
+                Clear the filter
+              </button>
+            </Empty>
+          ) : (
+            <RunsTable
+              runs={shown}
+              sort={sort}
+              now={now}
+              caption={`Runs of ${project}`}
+              onSort={(column) => navigate(hrefWith({ sort: nextSort(sort, column) }), { replace: true })}
+            />
+          )}
+        </>
+      )}
+    </main>
+  )
+}
+
+function Toolbar({ query, total, shown, onQuery }: { query: string; total: number; shown: number; onQuery: (q: string) => void }) {
+  const input = useRef<HTMLInputElement>(null)
+  // Typing goes into the URL as it happens; the field follows the URL when it changes
+  // otherwise (back, forward, "Clear the filter").
+  const [text, setText] = useState(query)
+  useEffect(() => setText(query), [query])
+  useEffect(() => {
+    const focus = (e: globalThis.KeyboardEvent): void => {
+      const target = e.target as HTMLElement | null
+      if (e.key !== '/' || target?.closest('input, textarea, [contenteditable="true"]')) return
+      e.preventDefault()
+      input.current?.focus()
+    }
+    window.addEventListener('keydown', focus)
+    return () => window.removeEventListener('keydown', focus)
+  }, [])
+  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>): void => {
+    if (e.key === 'Escape' && text !== '') {
+      setText('')
+      onQuery('')
+    }
+  }
+  return (
+    <div className="toolbar">
+      <label className="filter">
+        <span className="visually-hidden">Filter runs</span>
+        <input
+          ref={input}
+          type="search"
+          placeholder="Filter runs by name, status, group, tag   ( / )"
+          value={text}
+          onChange={(e) => {
+            setText(e.target.value)
+            onQuery(e.target.value)
+          }}
+          onKeyDown={onKeyDown}
+        />
+      </label>
+      <span className="muted" aria-live="polite">
+        {shown === total ? `${total} ${total === 1 ? 'run' : 'runs'}` : `${shown} of ${total} runs`}
+      </span>
+    </div>
+  )
+}

@@ -1,0 +1,85 @@
+/**
+ * The dashboard's routes live in the query string, as Trackio's embedding URLs do
+ * (`/?project=mnist`), so every view, sort and filter is a link someone can share and a
+ * reload shows the same view. The paths the SDK prints for a team server's runs
+ * (`/{workspace}/{project}/runs/{id}`) open that project.
+ */
+import { useEffect, useSyncExternalStore } from 'react'
+
+export const DEFAULT_WORKSPACE = 'default'
+
+export type View = { page: 'projects'; workspace: string } | { page: 'project'; workspace: string; project: string }
+
+/** The view a URL asks for. */
+export function viewOf(url: URL): View {
+  const params = canonicalParams(url)
+  const workspace = params.get('workspace') || DEFAULT_WORKSPACE
+  const project = params.get('project')
+  return project ? { page: 'project', workspace, project } : { page: 'projects', workspace }
+}
+
+/**
+ * The query parameters of a URL, with a path of the SDK's form read into `workspace` and
+ * `project` (parameters already in the query win).
+ */
+export function canonicalParams(url: URL): URLSearchParams {
+  const params = new URLSearchParams(url.search)
+  const segments = url.pathname.split('/').filter(Boolean).map(decodeSegment)
+  const [workspace, project] = segments
+  if (workspace !== undefined && project !== undefined && !params.has('project')) {
+    params.set('project', project)
+    if (workspace !== DEFAULT_WORKSPACE && !params.has('workspace')) params.set('workspace', workspace)
+  }
+  return params
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
+/** `?a=1&b=2` for these parameters, leaving out empty ones; `/` when none is left. */
+export function hrefFor(params: Record<string, string | undefined>): string {
+  const query = new URLSearchParams()
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') query.set(k, v)
+  const s = query.toString()
+  return s ? `/?${s}` : '/'
+}
+
+const listeners = new Set<() => void>()
+const subscribe = (listener: () => void): (() => void) => {
+  listeners.add(listener)
+  window.addEventListener('popstate', listener)
+  return () => {
+    listeners.delete(listener)
+    window.removeEventListener('popstate', listener)
+  }
+}
+const snapshot = (): string => location.href
+
+/** Go to `href` in the page: a new history entry, or `replace` the current one (for a filter as it is typed). */
+export function navigate(href: string, options: { replace?: boolean } = {}): void {
+  if (href === `${location.pathname}${location.search}`) return
+  if (options.replace) history.replaceState(null, '', href)
+  else history.pushState(null, '', href)
+  for (const listener of listeners) listener()
+}
+
+/** The current URL; the component renders again whenever it changes. */
+export function useUrl(): URL {
+  const href = useSyncExternalStore(subscribe, snapshot)
+  return new URL(href)
+}
+
+/** Put a path of the SDK's form into the query string, so the address bar shows the canonical URL. */
+export function useCanonicalUrl(href: string): void {
+  useEffect(() => {
+    const url = new URL(href)
+    if (url.pathname === '/') return
+    const query = canonicalParams(url).toString()
+    navigate(query ? `/?${query}` : '/', { replace: true })
+  }, [href])
+}

@@ -1,0 +1,68 @@
+import type { RunJson } from '@tally/sdk/api'
+import { StatusBadge } from '../components/status-badge'
+import { formatDuration, formatTime } from '../format'
+import { runColor } from './run-color'
+import { COLUMNS, type ColumnKey, runDuration, type Sort } from './runs-view'
+
+interface Props {
+  /** Already filtered and sorted. */
+  runs: readonly RunJson[]
+  sort: Sort
+  onSort: (column: ColumnKey) => void
+  /** The clock durations of running runs are counted to. */
+  now: number
+  caption: string
+}
+
+/** The runs of a project, one row each; every header is a button that sorts by its column. */
+export function RunsTable({ runs, sort, onSort, now, caption }: Props) {
+  return (
+    <table className="runs">
+      <caption className="visually-hidden">{caption}</caption>
+      <thead>
+        <tr>
+          {COLUMNS.map((c) => {
+            const active = sort.column === c.key
+            return (
+              <th key={c.key} scope="col" aria-sort={active ? (sort.order === 'asc' ? 'ascending' : 'descending') : 'none'}>
+                <button type="button" className="sort" onClick={() => onSort(c.key)} data-column={c.key}>
+                  {c.label}
+                  <span className="sort-mark" aria-hidden="true">
+                    {active ? (sort.order === 'asc' ? '▲' : '▼') : ''}
+                  </span>
+                </button>
+              </th>
+            )
+          })}
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map((run) => (
+          <tr key={run.id} data-run-id={run.id}>
+            <td className="name">
+              <span className="swatch" style={{ background: runColor(run.id) }} aria-hidden="true" />
+              <span title={`id ${run.id}`}>{run.name}</span>
+            </td>
+            <td>
+              <StatusBadge status={run.status} />
+            </td>
+            <td>{run.group ?? <span className="muted">–</span>}</td>
+            <td>
+              {run.tags.length === 0 ? (
+                <span className="muted">–</span>
+              ) : (
+                run.tags.map((tag) => (
+                  <span className="tag" key={tag}>
+                    {tag}
+                  </span>
+                ))
+              )}
+            </td>
+            <td title={run.createdAt ?? ''}>{formatTime(run.createdAt)}</td>
+            <td className="number">{formatDuration(runDuration(run, now) ?? Number.NaN)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
