@@ -60,3 +60,34 @@ export interface ProjectJson {
 export interface ErrorJson {
   error: { code: ErrorCode; message: string; [detail: string]: string | number | boolean | null }
 }
+
+/** A number in a series answer: NaN and ±Infinity come as strings. */
+export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity'
+
+/** Each item of `GET /api/v1/runs/{id}/keys`. */
+export interface MetricKeyJson {
+  key: string
+  count: number
+  firstStep: number
+  lastStep: number
+  lastValue: JsonNumber
+}
+
+/**
+ * `GET /api/v1/runs/{id}/series?key=K&buckets=N`: the series cut into buckets of `width`
+ * steps (a power of two), column-wise; empty buckets are left out. Per bucket: its first
+ * and last step present, min and max value, the value at the last step, and the count.
+ */
+export interface SeriesBucketsJson {
+  run: string
+  key: string
+  width: number
+  buckets: {
+    first: number[]
+    last: number[]
+    min: JsonNumber[]
+    max: JsonNumber[]
+    value: JsonNumber[]
+    count: number[]
+  }
+}

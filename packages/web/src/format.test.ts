@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatDuration, formatTime } from './format'
+import { formatDuration, formatTime, formatValue } from './format'
 
 describe('formatDuration', () => {
   it('reads precisely for short runs and briefly for long ones', () => {
@@ -21,5 +21,15 @@ describe('formatTime', () => {
     expect(formatTime('2025-11-25T19:40:12.000Z')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/)
     expect(formatTime(null)).toBe('–')
     expect(formatTime('not a time')).toBe('–')
+  })
+})
+
+describe('formatValue', () => {
+  it('shows six significant digits, exponents for the very small and large, NaN for a gap', () => {
+    expect(formatValue(0.123456789)).toBe('0.123457')
+    expect(formatValue(2)).toBe('2')
+    expect(formatValue(0)).toBe('0')
+    expect(formatValue(0.00001234)).toBe('1.2340e-5')
+    expect(formatValue(null)).toBe('NaN')
   })
 })

@@ -20,3 +20,10 @@ export function formatTime(iso: string | null): string {
   const p = (n: number): string => String(n).padStart(2, '0')
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`
 }
+
+/** A metric value in a chart's legend: six significant digits; null is a NaN (or infinite) point. */
+export function formatValue(v: number | null): string {
+  if (v === null) return 'NaN'
+  if (v === 0 || (Math.abs(v) >= 1e-4 && Math.abs(v) < 1e6)) return String(Number(v.toPrecision(6)))
+  return v.toExponential(4)
+}

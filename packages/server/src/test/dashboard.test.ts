@@ -72,8 +72,8 @@ async function demoServer(): Promise<{ dir: string; url: string; ui: Child; name
   return { dir, url, ui, names }
 }
 
-async function newPage(): Promise<{ page: Page; errors: string[] }> {
-  const page = await (await launch()).newPage({ viewport: { width: 1280, height: 720 } })
+async function newPage(viewport = { width: 1280, height: 720 }): Promise<{ page: Page; errors: string[] }> {
+  const page = await (await launch()).newPage({ viewport })
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`))
   page.on('console', (m) => {
@@ -180,6 +180,94 @@ describe('the dashboard, in Chromium', () => {
     await alert.waitFor()
     expect(await alert.textContent()).toMatch(/Cannot reach the Tally server.*tally ui.*still running/)
     await page.screenshot({ path: join(SHOTS, '5-server-gone.png') })
+    await page.close()
+  })
+
+  it('charts every metric key, shows exact values on hover, smooths and zooms, all from the URL', async () => {
+    const { url } = await demoServer()
+    const { page, errors } = await newPage({ width: 1400, height: 1000 })
+    const api = async <T>(path: string): Promise<T> => (await (await fetch(`${url}/api/v1${path}`)).json()) as T
+    const { runs } = await api<{ runs: RunJson[] }>('/workspaces/default/projects/demo/runs')
+    const baseline = runs.find((r) => r.name === 'baseline') as RunJson
+    const raw = (key: string, from: number, to: number) =>
+      api<{ steps: number[]; values: (number | string)[] }>(
+        `/runs/${baseline.id}/series?key=${encodeURIComponent(key)}&from=${from}&to=${to}`,
+      )
+
+    await page.goto(`${url}/?project=demo`)
+    const loss = page.locator('.chart[data-metric="train/loss"]')
+    await page.locator('.chart[data-metric="train/loss"][data-state="ready"]').waitFor()
+    expect(await page.$$eval('.chart-section', (els) => els.map((e) => e.getAttribute('data-section')))).toEqual(['system', 'train', 'val'])
+    expect(await page.$$eval('.chart', (els) => els.map((e) => e.getAttribute('data-metric')))).toEqual([
+      'system/cpu_percent',
+      'system/gpu_memory_gb',
+      'system/gpu_util_percent',
+      'system/memory_gb',
+      'train/acc',
+      'train/loss',
+      'train/lr',
+      'val/acc',
+      'val/loss',
+    ])
+    await page.screenshot({ path: join(SHOTS, '6-charts.png'), fullPage: true })
+
+    // Hover: the legend shows each run's value at the hovered step, exactly as the API has it.
+    const over = loss.locator('.u-over')
+    await loss.scrollIntoViewIfNeeded()
+    const box = (await over.boundingBox()) as { x: number; y: number; width: number; height: number }
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2)
+    const item = loss.locator(`.chart-legend[data-step] li[data-run-id="${baseline.id}"]`)
+    await item.waitFor()
+    const step = Number(await item.getAttribute('data-step'))
+    const at = await raw('train/loss', step, step)
+    expect(at.steps).toEqual([step])
+    const value = at.values[0] as number
+    expect(Number(await item.getAttribute('data-value'))).toBe(value)
+    expect(await item.locator('.legend-value').textContent()).toBe(String(Number(value.toPrecision(6))))
+    expect(await loss.locator('.chart-legend li').count()).toBe(8)
+    await loss.screenshot({ path: join(SHOTS, '7-hover.png') })
+
+    // Drag to zoom: the range goes into the URL and the chart asks for it at full resolution.
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2, { steps: 5 })
+    await page.mouse.up()
+    await page.waitForURL(/xmin=\d+&xmax=\d+/)
+    const zoomed = new URL(page.url()).searchParams
+    const [xmin, xmax] = [Number(zoomed.get('xmin')), Number(zoomed.get('xmax'))]
+    expect(xmax - xmin).toBeGreaterThan(10)
+    expect(xmax - xmin).toBeLessThan(box.width)
+    const every = await raw('train/loss', xmin, xmax)
+    expect(every.steps.length).toBe(xmax - xmin + 1)
+    const zoomedItem = loss.locator(`li[data-run-id="${baseline.id}"]`)
+    for (const started = Date.now(); (await zoomedItem.getAttribute('data-points')) !== String(every.steps.length); ) {
+      if (Date.now() - started > 10_000) throw new Error(`the zoomed chart never showed ${every.steps.length} points of baseline`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    await page.screenshot({ path: join(SHOTS, '8-zoomed.png') })
+    // Double-click zooms out.
+    await over.dblclick()
+    await page.waitForURL((u) => !u.search.includes('xmin'))
+
+    // Smoothing from the URL: the slider shows it, and the raw value is shown beside the smoothed one.
+    await page.goto(`${url}/?project=demo&smoothing=0.6&metrics=loss`)
+    await page.locator('.chart[data-metric="train/loss"][data-state="ready"]').waitFor()
+    expect(await page.getByRole('slider', { name: 'Smoothing' }).inputValue()).toBe('0.6')
+    expect(await page.$$eval('.chart', (els) => els.map((e) => e.getAttribute('data-metric')))).toEqual(['train/loss', 'val/loss'])
+    expect(await page.locator(`.chart[data-metric="train/loss"] li[data-run-id="${baseline.id}"]`).textContent()).toMatch(/raw \d/)
+    await page.screenshot({ path: join(SHOTS, '9-smoothed.png'), fullPage: true })
+
+    // A sparse metric (validation every 100 steps) comes back as its own points, one a bucket.
+    const val = page.locator(`.chart[data-metric="val/loss"][data-state="ready"] li[data-run-id="${baseline.id}"]`)
+    await val.waitFor()
+    expect(Number(await val.getAttribute('data-points'))).toBe(20)
+    expect(Number(await val.getAttribute('data-step'))).toBe(1999)
+
+    // Log y goes into the URL too.
+    await page.getByRole('checkbox', { name: 'Log y' }).check()
+    await page.waitForURL(/yscale=log/)
+    await page.locator('.chart[data-metric="train/loss"][data-state="ready"]').waitFor()
+    expect(errors).toEqual([])
     await page.close()
   })
 

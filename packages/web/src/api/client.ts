@@ -3,7 +3,7 @@
  * API types, which the server builds its answers against; every failure becomes an
  * `ApiError` whose message says what to do next.
  */
-import type { ErrorJson, ProjectJson, RunJson, RunPageJson } from '@tally/sdk/api'
+import type { ErrorJson, MetricKeyJson, ProjectJson, RunJson, RunPageJson, SeriesBucketsJson } from '@tally/sdk/api'
 
 /** The API's stable error codes, plus `server_unreachable` when no answer came at all. */
 export type ApiErrorCode = ErrorJson['error']['code']
@@ -74,4 +74,26 @@ export async function listAllRuns(workspace: string, project: string, signal?: A
     if (page.runs.length < PAGE || offset + PAGE >= page.total) break
   }
   return [...byId.values()]
+}
+
+/** A run's metric keys, with their counts, step ranges and last values. */
+export function listKeys(runId: string, signal?: AbortSignal): Promise<MetricKeyJson[]> {
+  return getJson<MetricKeyJson[]>(`/runs/${seg(runId)}/keys`, signal)
+}
+
+/**
+ * One run's series of `key` in at most `buckets` buckets, over the inclusive steps
+ * [from, to] when given. Where the range holds fewer steps than buckets, every point
+ * comes back, one a bucket.
+ */
+export function readBuckets(
+  runId: string,
+  key: string,
+  range: { buckets: number; from?: number; to?: number },
+  signal?: AbortSignal,
+): Promise<SeriesBucketsJson> {
+  const query = new URLSearchParams({ key, buckets: String(range.buckets) })
+  if (range.from !== undefined) query.set('from', String(range.from))
+  if (range.to !== undefined) query.set('to', String(range.to))
+  return getJson<SeriesBucketsJson>(`/runs/${seg(runId)}/series?${query}`, signal)
 }

@@ -1,6 +1,8 @@
 import { type KeyboardEvent, useEffect, useRef, useState } from 'react'
 import { listAllRuns } from '../api/client'
 import { useResource } from '../api/use-resource'
+import { ChartGrid } from '../charts/chart-grid'
+import { type ChartView, chartViewParams, parseChartView } from '../charts/chart-view'
 import { Link } from '../components/link'
 import { Empty, Failure, Loading } from '../components/notice'
 import { DEFAULT_WORKSPACE, hrefFor, navigate } from '../router'
@@ -14,13 +16,14 @@ interface Props {
   params: URLSearchParams
 }
 
-/** A project's runs: a table sorted and filtered by what the URL says. */
+/** A project's runs: a table sorted and filtered by what the URL says, and charts of the runs it shows. */
 export function ProjectPage({ workspace, project, params }: Props) {
   const runs = useResource(`runs:${workspace}:${project}`, (signal) => listAllRuns(workspace, project, signal))
   const sort = parseSort(params)
   const query = params.get('q') ?? ''
   const ws = workspace === DEFAULT_WORKSPACE ? undefined : workspace
-  const hrefWith = (change: { sort?: Sort; q?: string }): string => {
+  const chartView = parseChartView(params)
+  const hrefWith = (change: { sort?: Sort; q?: string; chart?: ChartView }): string => {
     const s = change.sort ?? sort
     const isDefault = s.column === DEFAULT_SORT.column && s.order === DEFAULT_SORT.order
     return hrefFor({
@@ -29,6 +32,7 @@ export function ProjectPage({ workspace, project, params }: Props) {
       sort: isDefault ? undefined : s.column,
       order: isDefault ? undefined : s.order,
       q: change.q ?? query,
+      ...chartViewParams(change.chart ?? chartView),
     })
   }
 
@@ -86,6 +90,9 @@ export function ProjectPage({ workspace, project, params }: Props) {
               caption={`Runs of ${project}`}
               onSort={(column) => navigate(hrefWith({ sort: nextSort(sort, column) }), { replace: true })}
             />
+          )}
+          {shown.length > 0 && (
+            <ChartGrid runs={shown} view={chartView} onView={(chart, push) => navigate(hrefWith({ chart }), { replace: !push })} />
           )}
         </>
       )}

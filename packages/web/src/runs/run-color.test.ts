@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runColor } from './run-color'
+import { runColor, runColorAlpha } from './run-color'
 
 describe('runColor', () => {
   it('gives a run the same colour every time, from its id alone', () => {
@@ -12,5 +12,11 @@ describe('runColor', () => {
     const hues = new Set(ids.map((id) => runColor(id).split(' ')[0]))
     // 50 ids over 360 hues: a few may share, most must not.
     expect(hues.size).toBeGreaterThan(40)
+  })
+})
+
+describe('runColorAlpha', () => {
+  it('is the same colour, see-through', () => {
+    expect(runColorAlpha('r-7f3a', 0.2)).toBe(runColor('r-7f3a').replace(')', ' / 0.2)'))
   })
 })

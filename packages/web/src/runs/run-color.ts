@@ -15,3 +15,8 @@ export function runColor(id: string): string {
   const lightness = 42 + ((h >>> 17) % 12)
   return `hsl(${hue} ${saturation}% ${lightness}%)`
 }
+
+/** A run's colour, see-through: `alpha` from 0 to 1, for what is drawn behind its line. */
+export function runColorAlpha(id: string, alpha: number): string {
+  return runColor(id).replace(/\)$/, ` / ${alpha})`)
+}

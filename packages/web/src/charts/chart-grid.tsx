@@ -1,0 +1,116 @@
+import type { RunJson } from '@tally/sdk/api'
+import { useEffect, useState } from 'react'
+import { listKeys } from '../api/client'
+import { useResource } from '../api/use-resource'
+import { Empty, Failure, Loading } from '../components/notice'
+import type { ChartView } from './chart-view'
+import { MetricChart } from './metric-chart'
+import { sectionsOf } from './metric-keys'
+
+/** Charts draw at most this many runs; the table's filter picks which. */
+export const MAX_CHART_RUNS = 20
+
+interface Props {
+  /** The runs the table shows, in its order. */
+  runs: readonly RunJson[]
+  view: ChartView
+  /** `push`: a new history entry (a zoom), else the current one is replaced (typing, sliding). */
+  onView: (view: ChartView, push?: boolean) => void
+}
+
+/** One chart per metric key of the shown runs, in sections by key prefix, with a metric search, smoothing and log y. */
+export function ChartGrid({ runs, view, onView }: Props) {
+  const charted = runs.slice(0, MAX_CHART_RUNS)
+  const ids = charted.map((r) => r.id).join(',')
+  const keys = useResource(`keys:${ids}`, (signal) =>
+    Promise.all(charted.map(async (run) => [run.id, new Set((await listKeys(run.id, signal)).map((k) => k.key))] as const)),
+  )
+  const keysOf = new Map(keys.state === 'ready' ? keys.data : [])
+  const sections = sectionsOf(
+    [...keysOf.values()].flatMap((s) => [...s]),
+    view.metrics,
+  )
+  const zoomed = view.xmin !== undefined
+
+  return (
+    <section className="charts" aria-label="Charts">
+      <div className="toolbar chart-controls">
+        <MetricSearch value={view.metrics} onChange={(metrics) => onView({ ...view, metrics })} />
+        <SmoothingSlider value={view.smoothing} onChange={(smoothing) => onView({ ...view, smoothing })} />
+        <label className="check">
+          <input type="checkbox" checked={view.log} onChange={(e) => onView({ ...view, log: e.target.checked })} /> Log y
+        </label>
+        {zoomed && (
+          <button type="button" onClick={() => onView({ ...view, xmin: undefined, xmax: undefined }, true)}>
+            Reset zoom (steps {view.xmin}–{view.xmax})
+          </button>
+        )}
+        <span className="muted">
+          {runs.length > MAX_CHART_RUNS
+            ? `Charts show the first ${MAX_CHART_RUNS} of ${runs.length} runs; filter the table to chart others.`
+            : 'Drag across a chart to zoom, double-click to zoom out.'}
+        </span>
+      </div>
+      {keys.state === 'loading' && <Loading what="metric keys" />}
+      {keys.state === 'error' && <Failure what="the metric keys" error={keys.error} retry={keys.retry} />}
+      {keys.state === 'ready' && sections.length === 0 && (
+        <Empty title={view.metrics ? `No metric matches “${view.metrics}”` : 'No metrics logged yet'}>
+          <p>{view.metrics ? 'The search keeps keys containing any of its words.' : 'Log one with run.log({ loss }) and reload.'}</p>
+        </Empty>
+      )}
+      {sections.map((section) => (
+        <section key={section.name} className="chart-section" data-section={section.name}>
+          <h2>{section.name || 'metrics'}</h2>
+          <div className="chart-grid">
+            {section.keys.map((key) => (
+              <MetricChart
+                key={key}
+                metric={key}
+                runs={charted.filter((r) => keysOf.get(r.id)?.has(key))}
+                view={view}
+                onZoom={(range) => onView({ ...view, xmin: range?.xmin, xmax: range?.xmax }, true)}
+              />
+            ))}
+          </div>
+        </section>
+      ))}
+    </section>
+  )
+}
+
+function MetricSearch({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+  const [text, setText] = useState(value)
+  useEffect(() => setText(value), [value])
+  return (
+    <label className="filter">
+      <span className="visually-hidden">Search metrics</span>
+      <input
+        type="search"
+        placeholder="Search metrics"
+        value={text}
+        onChange={(e) => {
+          setText(e.target.value)
+          onChange(e.target.value)
+        }}
+      />
+    </label>
+  )
+}
+
+function SmoothingSlider({ value, onChange }: { value: number; onChange: (v: number) => void }) {
+  return (
+    <label className="smoothing">
+      Smoothing{' '}
+      <input
+        type="range"
+        min={0}
+        max={0.999}
+        step={0.001}
+        value={value}
+        aria-label="Smoothing"
+        onChange={(e) => onChange(Number(e.target.value))}
+      />{' '}
+      <output>{value.toFixed(3)}</output>
+    </label>
+  )
+}
