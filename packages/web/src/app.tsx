@@ -1,6 +1,7 @@
 import { Link } from './components/link'
 import { ProjectPage } from './pages/project-page'
 import { ProjectsPage } from './pages/projects-page'
+import { RunPage } from './pages/run-page'
 import { canonicalParams, useCanonicalUrl, useUrl, viewOf } from './router'
 
 /** The dashboard: a header, and the page the URL asks for. */
@@ -22,6 +23,15 @@ export function App() {
           key={`${view.workspace}/${view.project}`}
           workspace={view.workspace}
           project={view.project}
+          params={canonicalParams(url)}
+        />
+      )}
+      {view.page === 'run' && (
+        <RunPage
+          key={`${view.workspace}/${view.project}/${view.run}`}
+          workspace={view.workspace}
+          project={view.project}
+          run={view.run}
           params={canonicalParams(url)}
         />
       )}

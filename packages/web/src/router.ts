@@ -1,36 +1,48 @@
 /**
  * The dashboard's routes live in the query string, as Trackio's embedding URLs do
  * (`/?project=mnist`), so every view, sort and filter is a link someone can share and a
- * reload shows the same view. The paths the SDK prints for a team server's runs
- * (`/{workspace}/{project}/runs/{id}`) open that project.
+ * reload shows the same view. `?project=P&run=ID` is a run's page; the paths the SDK prints
+ * for a team server's runs (`/{workspace}/{project}/runs/{id}`) open that run's page (or,
+ * when it has no `runs/{id}` part, the project).
  */
 import { useEffect, useSyncExternalStore } from 'react'
 
 export const DEFAULT_WORKSPACE = 'default'
 
-export type View = { page: 'projects'; workspace: string } | { page: 'project'; workspace: string; project: string }
+export type View =
+  | { page: 'projects'; workspace: string }
+  | { page: 'project'; workspace: string; project: string }
+  | { page: 'run'; workspace: string; project: string; run: string }
 
 /** The view a URL asks for. */
 export function viewOf(url: URL): View {
   const params = canonicalParams(url)
   const workspace = params.get('workspace') || DEFAULT_WORKSPACE
   const project = params.get('project')
+  const run = params.get('run')
+  if (project && run) return { page: 'run', workspace, project, run }
   return project ? { page: 'project', workspace, project } : { page: 'projects', workspace }
 }
 
 /**
- * The query parameters of a URL, with a path of the SDK's form read into `workspace` and
- * `project` (parameters already in the query win).
+ * The query parameters of a URL, with a path of the SDK's form read into `workspace`,
+ * `project` and `run` (parameters already in the query win).
  */
 export function canonicalParams(url: URL): URLSearchParams {
   const params = new URLSearchParams(url.search)
   const segments = url.pathname.split('/').filter(Boolean).map(decodeSegment)
-  const [workspace, project] = segments
+  const [workspace, project, runs, run] = segments
   if (workspace !== undefined && project !== undefined && !params.has('project')) {
     params.set('project', project)
     if (workspace !== DEFAULT_WORKSPACE && !params.has('workspace')) params.set('workspace', workspace)
+    if (runs === 'runs' && run !== undefined && run !== '' && !params.has('run')) params.set('run', run)
   }
   return params
+}
+
+/** The link to a run's page. */
+export function runHref(workspace: string, project: string, run: string): string {
+  return hrefFor({ workspace: workspace === DEFAULT_WORKSPACE ? undefined : workspace, project, run })
 }
 
 function decodeSegment(s: string): string {

@@ -3,84 +3,18 @@
  * (past runs plus one training live in another process), and Debian's Chromium, driven by
  * playwright-core, opens it as a person would. Screenshots go to test-output/dashboard/.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RunJson } from '@tally/sdk'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { writePastRuns } from '../demo/demo-project.js'
-import { type Child, CLI_DIST, cliJson, freshDir, REPO, startNode } from './test-helpers.js'
+import { closeBrowser, demoServer, killChildren, newPage, SHOTS, track } from './browser-helpers.js'
+import { type Child, cliJson, freshDir, REPO, script, startNode } from './test-helpers.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const SHOTS = join(REPO, 'test-output', 'dashboard')
-const LIVE_RUN_DIST = join(REPO, 'packages/server/dist/demo/live-run.js')
 const DEMO_DIST = join(REPO, 'packages/server/dist/demo/demo.js')
 
-let browser: Promise<Browser> | undefined
-const children: Child[] = []
-
-/**
- * The browser, started on first use. Without Chromium every browser test fails, never
- * skips, and says how to install it.
- */
-function launch(): Promise<Browser> {
-  browser ??= (async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `No Chromium at ${CHROMIUM}: the dashboard tests need a real browser. Install it with \`apt-get install chromium\` (Debian), or set CHROMIUM_PATH; .ci/run installs it.`,
-      )
-    }
-    mkdirSync(SHOTS, { recursive: true })
-    return chromium.launch({
-      executablePath: CHROMIUM,
-      // As root in a sandbox with no network: no Chrome sandbox, no GPU, and none of the
-      // background connections Chromium would try (and have refused) at every start.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
-  })()
-  return browser
-}
-
-afterAll(async () => {
-  await (await browser?.catch(() => undefined))?.close()
-})
-
-afterEach(() => {
-  for (const c of children.splice(0)) c.proc.kill('SIGKILL')
-})
-
-/** Start a run training live and `tally ui` on a fresh demo directory; resolves with the dashboard's URL. */
-async function demoServer(): Promise<{ dir: string; url: string; ui: Child; names: Map<string, string> }> {
-  const dir = freshDir('tally-dashboard-')
-  const past = writePastRuns(dir)
-  const live = startNode(LIVE_RUN_DIST, { TALLY_DIR: dir })
-  children.push(live)
-  await live.waitFor(/^live run /)
-  const ui = startNode(CLI_DIST, { TALLY_DIR: dir }, ['ui', '--port', '0'])
-  children.push(ui)
-  const url = (await ui.waitFor(/listening on/)).match(/http:\/\/\S+/)?.[0] as string
-  const names = new Map(past.map((r) => [r.name, r.status as string]))
-  names.set('long-cosine', 'running')
-  return { dir, url, ui, names }
-}
-
-async function newPage(viewport = { width: 1280, height: 720 }): Promise<{ page: Page; errors: string[] }> {
-  const page = await (await launch()).newPage({ viewport })
-  const errors: string[] = []
-  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`))
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`)
-  })
-  return { page, errors }
-}
+afterAll(closeBrowser)
+afterEach(killChildren)
 
 /** Each row of the runs table as [name, status]. */
 async function rows(page: Page): Promise<[string, string][]> {
@@ -173,8 +107,11 @@ describe('the dashboard, in Chromium', () => {
     expect(await page.locator('main').textContent()).toContain('tally.init({ project: "no-such-project" })')
     await page.screenshot({ path: join(SHOTS, '4-empty-project.png') })
 
+    await page.locator('.live-status[data-status="live"]').waitFor()
     ui.proc.kill('SIGKILL')
     await ui.exited
+    // The live stream dropped: the page says so, and keeps trying with backoff.
+    await page.locator('.live-status[data-status="reconnecting"]').waitFor()
     await page.getByRole('button', { name: 'reload' }).click()
     const alert = page.getByRole('alert')
     await alert.waitFor()
@@ -218,12 +155,17 @@ describe('the dashboard, in Chromium', () => {
     await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2)
     const item = loss.locator(`.chart-legend[data-step] li[data-run-id="${baseline.id}"]`)
     await item.waitFor()
-    const step = Number(await item.getAttribute('data-step'))
-    const at = await raw('train/loss', step, step)
-    expect(at.steps).toEqual([step])
+    // Read at one instant: the live run's new points can move the hovered step a little.
+    const shown = await item.evaluate((li) => ({
+      step: Number(li.getAttribute('data-step')),
+      value: Number(li.getAttribute('data-value')),
+      text: li.querySelector('.legend-value')?.textContent,
+    }))
+    const at = await raw('train/loss', shown.step, shown.step)
+    expect(at.steps).toEqual([shown.step])
     const value = at.values[0] as number
-    expect(Number(await item.getAttribute('data-value'))).toBe(value)
-    expect(await item.locator('.legend-value').textContent()).toBe(String(Number(value.toPrecision(6))))
+    expect(shown.value).toBe(value)
+    expect(shown.text).toBe(String(Number(value.toPrecision(6))))
     expect(await loss.locator('.chart-legend li').count()).toBe(8)
     await loss.screenshot({ path: join(SHOTS, '7-hover.png') })
 
@@ -271,6 +213,118 @@ describe('the dashboard, in Chromium', () => {
     await page.close()
   })
 
+  it('updates live: a chart grows by new points only, a finished run flips, a new run appears, all without reload', async () => {
+    const { dir, url } = await demoServer()
+    const api = async <T>(path: string): Promise<T> => (await (await fetch(`${url}/api/v1${path}`)).json()) as T
+    const trainer = (name: string) => trainerScript(dir, name)
+    const grower = startNode(trainer('grower'), {})
+    track(grower)
+    const growerId = await runIdOf(grower)
+    await until('the server has the grower', async () =>
+      (await api<{ runs: RunJson[] }>('/workspaces/default/projects/demo/runs')).runs.some((r) => r.id === growerId),
+    )
+
+    const { page, errors } = await newPage({ width: 1400, height: 1000 })
+    const series: string[] = []
+    let navigations = 0
+    page.on('request', (r) => {
+      if (r.url().includes('/series?')) series.push(r.url())
+    })
+    page.on('framenavigated', (f) => {
+      if (f === page.mainFrame()) navigations++
+    })
+    await page.goto(`${url}/?project=demo&metrics=train/loss`)
+    const loss = page.locator('.chart[data-metric="train/loss"]')
+    await page.locator('.chart[data-metric="train/loss"][data-state="ready"]').waitFor()
+    await page.locator('.live-status[data-status="live"]').waitFor()
+    const item = loss.locator(`li[data-run-id="${growerId}"]`)
+    await item.waitFor()
+    const pointsOf = async (): Promise<number> => Number(await item.getAttribute('data-points'))
+    const before = await pointsOf()
+    expect(before).toBeGreaterThan(0)
+
+    // The chart grows as the script logs, without a reload.
+    await until('the grower chart grew by 20 points', async () => (await pointsOf()) >= before + 20)
+    expect(navigations).toBe(1)
+    // Each run's history was read once; everything after that asked only for new points
+    // (the cursor of the previous answer, or, the first time, from the step after the last held).
+    const history = series.filter((u) => new URL(u).searchParams.has('buckets'))
+    const histories = history.map((u) => {
+      const q = new URL(u)
+      return `${q.pathname}|${q.searchParams.get('key')}`
+    })
+    expect(new Set(histories).size, histories.join('\n')).toBe(histories.length)
+    const newOnly = series.filter((u) => !new URL(u).searchParams.has('buckets'))
+    for (const u of newOnly) {
+      const q = new URL(u).searchParams
+      expect(q.has('since') || Number(q.get('from')) > 0, u).toBe(true)
+    }
+    expect(newOnly.filter((u) => u.includes(growerId) && u.includes('since=')).length).toBeGreaterThan(0)
+    // What the chart holds is exactly what the server has.
+    const all = await api<{ steps: number[] }>(`/runs/${growerId}/series?key=train/loss`)
+    expect(await pointsOf()).toBeLessThanOrEqual(all.steps.length)
+    await loss.screenshot({ path: join(SHOTS, '10-live-chart.png') })
+
+    // The script finishes: its row says so without a reload, and its chart stops growing.
+    const statusOf = async (name: string): Promise<string | undefined> => new Map(await rows(page)).get(name)
+    expect(await statusOf('grower')).toBe('running')
+    writeFileSync(join(dir, 'stop-grower'), '')
+    await grower.exited
+    await until('grower reads finished', async () => (await statusOf('grower')) === 'finished')
+    const final = await api<{ steps: number[] }>(`/runs/${growerId}/series?key=train/loss`)
+    await until('the chart holds every point of the finished run', async () => (await pointsOf()) === final.steps.length)
+
+    // A brand-new run shows up in the table, and in the chart, without a reload.
+    const fresh = startNode(trainer('fresh'), {})
+    track(fresh)
+    const freshId = await runIdOf(fresh)
+    await until('the new run is in the table', async () => (await statusOf('fresh')) === 'running')
+    await loss.locator(`li[data-run-id="${freshId}"]`).waitFor()
+    await until(
+      'the new run is charted',
+      async () => Number(await loss.locator(`li[data-run-id="${freshId}"]`).getAttribute('data-points')) > 0,
+    )
+    expect(navigations).toBe(1)
+    await page.screenshot({ path: join(SHOTS, '11-live-new-run.png'), fullPage: true })
+    writeFileSync(join(dir, 'stop-fresh'), '')
+    await until('fresh reads finished', async () => (await statusOf('fresh')) === 'finished')
+    expect(errors).toEqual([])
+    await page.close()
+  }, 60_000)
+
+  it('re-reads a live chart bucketed when its appended points outgrow two a pixel', async () => {
+    const { dir, url } = await demoServer()
+    const { page, errors } = await newPage({ width: 1400, height: 1000 })
+    const histories: string[] = []
+    page.on('request', (r) => {
+      const q = new URL(r.url())
+      if (q.pathname.endsWith('/series') && q.searchParams.has('buckets') && q.searchParams.get('key') === 'train/loss')
+        histories.push(q.pathname)
+    })
+    await page.goto(`${url}/?project=demo&metrics=train/loss`)
+    await page.locator('.live-status[data-status="live"]').waitFor()
+    const chart = page.locator('.chart[data-metric="train/loss"][data-state="ready"]')
+    await chart.waitFor()
+    const pixels = Math.round(((await chart.locator('.chart-plot').boundingBox()) as { width: number }).width)
+    // A fast run: 800 steps a second, so its raw points pass two a pixel within seconds.
+    const fast = startNode(trainerScript(dir, 'fast', 40), {})
+    track(fast)
+    const fastId = await runIdOf(fast)
+    const item = page.locator(`.chart[data-metric="train/loss"] li[data-run-id="${fastId}"]`)
+    await item.waitFor()
+    await until('the fast run has 3 pixels of steps', async () => Number(await item.getAttribute('data-points')) > 3 * pixels)
+    writeFileSync(join(dir, 'stop-fast'), '')
+    await fast.exited
+    const all = (await (await fetch(`${url}/api/v1/runs/${fastId}/series?key=train/loss`)).json()) as { steps: number[] }
+    await until('the chart holds every point', async () => Number(await item.getAttribute('data-points')) === all.steps.length)
+    // It was read bucketed again (its first read, then at least one re-read), and what is
+    // drawn stays within about two points a pixel.
+    expect(histories.filter((p) => p.includes(fastId)).length).toBeGreaterThanOrEqual(2)
+    expect(Number(await page.locator('.chart[data-metric="train/loss"]').getAttribute('data-xs'))).toBeLessThanOrEqual(2 * pixels + 20)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
   it('opens the project from the path the SDK prints for a run', async () => {
     const { url } = await demoServer()
     const { page } = await newPage()
@@ -285,7 +339,7 @@ describe('npm start', () => {
   it('writes the demo, serves the dashboard with one run training, and stops that run on exit', async () => {
     const dir = freshDir('tally-start-')
     const demo = startNode(DEMO_DIST, { TALLY_DIR: dir, TALLY_PORT: '0' })
-    children.push(demo)
+    track(demo)
     const page = (await demo.waitFor(/Tally dashboard: /)).match(/http:\/\/\S+/)?.[0] as string
     expect(page).toMatch(/\/\?project=demo$/)
     const html = await fetch(page)
@@ -305,6 +359,33 @@ describe('npm start', () => {
     expect(after.find((r) => r.name === 'long-cosine')).toMatchObject({ status: 'failed', error: 'stopped with the demo' })
   })
 })
+
+/** A training script in its own process, logging train/loss through the SDK (`perTick` steps every 50 ms) until a file `stop-<name>` appears. */
+function trainerScript(dir: string, name: string, perTick = 1): string {
+  return script(
+    dir,
+    `${name}.mjs`,
+    `import { existsSync } from 'node:fs'
+const run = tally.init({ project: 'demo', name: ${JSON.stringify(name)}, dir: ${JSON.stringify(dir)} })
+console.log('run ' + run.id)
+let step = 0
+const timer = setInterval(() => {
+  for (let i = 0; i < ${perTick}; i++, step++) run.log({ 'train/loss': 2 / (step + 1) }, { step })
+  if (existsSync(${JSON.stringify(join(dir, `stop-${name}`))})) {
+    clearInterval(timer)
+    void run.finish()
+  }
+}, 50)`,
+  )
+}
+
+const runIdOf = async (child: Child): Promise<string> => ((await child.waitFor(/^run /)).split(' ')[1] as string).trim()
+
+async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  for (const started = Date.now(); !(await check()); await new Promise((r) => setTimeout(r, 100))) {
+    if (Date.now() - started > ms) throw new Error(`timed out waiting until ${what}`)
+  }
+}
 
 /** The colour of each visible run's swatch, by run id. */
 async function swatches(page: Page): Promise<Record<string, string>> {

@@ -4,6 +4,7 @@
  * `ApiError` whose message says what to do next.
  */
 import type { ErrorJson, MetricKeyJson, ProjectJson, RunJson, RunPageJson, SeriesBucketsJson } from '@tally/sdk/api'
+import type { SeriesPointsJson } from '../live/live-series'
 
 /** The API's stable error codes, plus `server_unreachable` when no answer came at all. */
 export type ApiErrorCode = ErrorJson['error']['code']
@@ -96,4 +97,21 @@ export function readBuckets(
   if (range.from !== undefined) query.set('from', String(range.from))
   if (range.to !== undefined) query.set('to', String(range.to))
   return getJson<SeriesBucketsJson>(`/runs/${seg(runId)}/series?${query}`, signal)
+}
+
+/**
+ * Only the new raw points of one run's `key`: after the cursor of an earlier answer
+ * (`since`), or, before any, from a step on. The answer's `cursor` is for the next read;
+ * `reset: true` means the series was rewritten and the answer is all of it.
+ */
+export function readNewPoints(
+  runId: string,
+  key: string,
+  read: { since: string } | { from: number },
+  signal?: AbortSignal,
+): Promise<SeriesPointsJson> {
+  const query = new URLSearchParams({ key })
+  if ('since' in read) query.set('since', read.since)
+  else query.set('from', String(read.from))
+  return getJson<SeriesPointsJson>(`/runs/${seg(runId)}/series?${query}`, signal)
 }

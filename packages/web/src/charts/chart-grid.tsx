@@ -1,8 +1,8 @@
 import type { RunJson } from '@tally/sdk/api'
-import { useEffect, useState } from 'react'
-import { listKeys } from '../api/client'
-import { useResource } from '../api/use-resource'
+import { useEffect, useRef, useState } from 'react'
+import { ApiError, listKeys } from '../api/client'
 import { Empty, Failure, Loading } from '../components/notice'
+import { useLivePoints } from '../live/live-context'
 import type { ChartView } from './chart-view'
 import { MetricChart } from './metric-chart'
 import { sectionsOf } from './metric-keys'
@@ -22,10 +22,14 @@ interface Props {
 export function ChartGrid({ runs, view, onView }: Props) {
   const charted = runs.slice(0, MAX_CHART_RUNS)
   const ids = charted.map((r) => r.id).join(',')
-  const keys = useResource(`keys:${ids}`, (signal) =>
-    Promise.all(charted.map(async (run) => [run.id, new Set((await listKeys(run.id, signal)).map((k) => k.key))] as const)),
+  const keys = useRunKeys(charted, ids)
+  // Keys of the charted runs only: runs filtered out, or deleted, keep their keys for later.
+  const keysOf = new Map(
+    charted.flatMap((r) => {
+      const k = keys.keysOf.get(r.id)
+      return k ? [[r.id, k] as const] : []
+    }),
   )
-  const keysOf = new Map(keys.state === 'ready' ? keys.data : [])
   const sections = sectionsOf(
     [...keysOf.values()].flatMap((s) => [...s]),
     view.metrics,
@@ -52,7 +56,7 @@ export function ChartGrid({ runs, view, onView }: Props) {
         </span>
       </div>
       {keys.state === 'loading' && <Loading what="metric keys" />}
-      {keys.state === 'error' && <Failure what="the metric keys" error={keys.error} retry={keys.retry} />}
+      {keys.state === 'error' && keys.error && <Failure what="the metric keys" error={keys.error} retry={keys.retry} />}
       {keys.state === 'ready' && sections.length === 0 && (
         <Empty title={view.metrics ? `No metric matches “${view.metrics}”` : 'No metrics logged yet'}>
           <p>{view.metrics ? 'The search keeps keys containing any of its words.' : 'Log one with run.log({ loss }) and reload.'}</p>
@@ -113,4 +117,71 @@ function SmoothingSlider({ value, onChange }: { value: number; onChange: (v: num
       <output>{value.toFixed(3)}</output>
     </label>
   )
+}
+
+type RunKeys = {
+  keysOf: ReadonlyMap<string, ReadonlySet<string>>
+  state: 'loading' | 'ready' | 'error'
+  error?: ApiError
+  retry: () => void
+}
+
+/**
+ * The metric keys of each charted run, read once a run: a run that joins the chart has
+ * its own keys read, and a key a live run logs for the first time (a project stream
+ * `points` event) is added without a read.
+ */
+function useRunKeys(charted: readonly RunJson[], ids: string): RunKeys {
+  const [keysOf, setKeysOf] = useState<ReadonlyMap<string, ReadonlySet<string>>>(new Map())
+  const [error, setError] = useState<ApiError>()
+  const [attempt, setAttempt] = useState(0)
+  const chartedRef = useRef(charted)
+  chartedRef.current = charted
+  const asking = useRef(new Set<string>())
+  const keysRef = useRef(keysOf)
+  keysRef.current = keysOf
+  const live = useLivePoints()
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: ids and attempt say when to look for runs (read through chartedRef) without keys
+  useEffect(() => {
+    const abort = new AbortController()
+    for (const run of chartedRef.current) {
+      if (asking.current.has(run.id)) continue
+      asking.current.add(run.id)
+      listKeys(run.id, abort.signal).then(
+        (list) => setKeysOf((m) => new Map(m).set(run.id, new Set(list.map((k) => k.key)))),
+        (e: unknown) => {
+          asking.current.delete(run.id)
+          if (!abort.signal.aborted) setError(e instanceof ApiError ? e : new ApiError('internal', String(e), 0))
+        },
+      )
+    }
+    return () => {
+      // Reads still out when the page goes (or the runs change) are dropped and asked again.
+      abort.abort()
+      for (const id of [...asking.current]) if (!keysRef.current.has(id)) asking.current.delete(id)
+    }
+  }, [ids, attempt])
+
+  useEffect(
+    () =>
+      live?.listen((event) => {
+        if (event === 'resync') return
+        const held = keysRef.current.get(event.run)
+        if (held === undefined || event.keys.every((k) => held.has(k))) return
+        setKeysOf((m) => new Map(m).set(event.run, new Set([...(m.get(event.run) ?? []), ...event.keys])))
+      }),
+    [live],
+  )
+
+  const missing = charted.some((r) => !keysOf.has(r.id))
+  // The first time, charts wait for every run's keys, so each chart reads all its runs at once.
+  const complete = useRef(false)
+  if (!missing) complete.current = true
+  const retry = (): void => {
+    setError(undefined)
+    setAttempt((n) => n + 1)
+  }
+  if (error !== undefined && missing) return { keysOf, state: 'error', error, retry }
+  return { keysOf, state: missing && !complete.current ? 'loading' : 'ready', retry }
 }

@@ -5,6 +5,9 @@ import { ChartGrid } from '../charts/chart-grid'
 import { type ChartView, chartViewParams, parseChartView } from '../charts/chart-view'
 import { Link } from '../components/link'
 import { Empty, Failure, Loading } from '../components/notice'
+import { LiveContext } from '../live/live-context'
+import type { LiveStatus } from '../live/project-stream'
+import { useLiveProject } from '../live/use-live-project'
 import { DEFAULT_WORKSPACE, hrefFor, navigate } from '../router'
 import { RunsTable } from '../runs/runs-table'
 import { DEFAULT_SORT, filterRuns, nextSort, parseSort, type Sort, sortRuns } from '../runs/runs-view'
@@ -43,60 +46,84 @@ export function ProjectPage({ workspace, project, params }: Props) {
     }
   }, [project])
 
-  const all = runs.state === 'ready' ? runs.data : []
+  const live = useLiveProject(workspace, project, runs.state === 'ready' ? runs.data : undefined)
+  const all = live.runs ?? []
   const running = all.some((r) => r.status === 'running')
   const now = useNow(1000, running)
   const shown = sortRuns(filterRuns(all, query), sort, now)
 
   return (
-    <main>
-      <nav className="crumbs" aria-label="Breadcrumb">
-        <Link href={hrefFor({ workspace: ws })}>Projects</Link> <span aria-hidden="true">/</span>
-      </nav>
-      <h1>{project}</h1>
-      {runs.state === 'loading' && <Loading what="runs" />}
-      {runs.state === 'error' && <Failure what={`the runs of ${project}`} error={runs.error} retry={runs.retry} />}
-      {runs.state === 'ready' && all.length === 0 && (
-        <Empty title={`No runs in ${project} yet`}>
-          <p>
-            Check the project’s name on the <Link href={hrefFor({ workspace: ws })}>projects page</Link>, or log a run into it:
-          </p>
-          <pre>
-            <code>{`const run = tally.init({ project: ${JSON.stringify(project)} })`}</code>
-          </pre>
-          <p>
-            Then{' '}
-            <button type="button" onClick={runs.retry}>
-              reload
-            </button>
-          </p>
-        </Empty>
-      )}
-      {runs.state === 'ready' && all.length > 0 && (
-        <>
-          <Toolbar query={query} total={all.length} shown={shown.length} onQuery={(q) => navigate(hrefWith({ q }), { replace: true })} />
-          {shown.length === 0 ? (
-            <Empty title={`No run matches “${query}”`}>
-              <p>The filter looks for every word in a run’s name, id, status, group and tags.</p>
-              <button type="button" onClick={() => navigate(hrefWith({ q: '' }), { replace: true })}>
-                Clear the filter
+    <LiveContext.Provider value={live.points}>
+      <main>
+        <nav className="crumbs" aria-label="Breadcrumb">
+          <Link href={hrefFor({ workspace: ws })}>Projects</Link> <span aria-hidden="true">/</span>
+        </nav>
+        <div className="page-head">
+          <h1>{project}</h1>
+          <LiveIndicator status={live.status} />
+        </div>
+        {runs.state === 'loading' && <Loading what="runs" />}
+        {runs.state === 'error' && <Failure what={`the runs of ${project}`} error={runs.error} retry={runs.retry} />}
+        {runs.state === 'ready' && all.length === 0 && (
+          <Empty title={`No runs in ${project} yet`}>
+            <p>
+              Check the project’s name on the <Link href={hrefFor({ workspace: ws })}>projects page</Link>, or log a run into it:
+            </p>
+            <pre>
+              <code>{`const run = tally.init({ project: ${JSON.stringify(project)} })`}</code>
+            </pre>
+            <p>
+              It shows up here by itself as it starts logging (or{' '}
+              <button type="button" onClick={runs.retry}>
+                reload
               </button>
-            </Empty>
-          ) : (
-            <RunsTable
-              runs={shown}
-              sort={sort}
-              now={now}
-              caption={`Runs of ${project}`}
-              onSort={(column) => navigate(hrefWith({ sort: nextSort(sort, column) }), { replace: true })}
-            />
-          )}
-          {shown.length > 0 && (
-            <ChartGrid runs={shown} view={chartView} onView={(chart, push) => navigate(hrefWith({ chart }), { replace: !push })} />
-          )}
-        </>
-      )}
-    </main>
+              ).
+            </p>
+          </Empty>
+        )}
+        {runs.state === 'ready' && all.length > 0 && (
+          <>
+            <Toolbar query={query} total={all.length} shown={shown.length} onQuery={(q) => navigate(hrefWith({ q }), { replace: true })} />
+            {shown.length === 0 ? (
+              <Empty title={`No run matches “${query}”`}>
+                <p>The filter looks for every word in a run’s name, id, status, group and tags.</p>
+                <button type="button" onClick={() => navigate(hrefWith({ q: '' }), { replace: true })}>
+                  Clear the filter
+                </button>
+              </Empty>
+            ) : (
+              <RunsTable
+                runs={shown}
+                sort={sort}
+                now={now}
+                caption={`Runs of ${project}`}
+                onSort={(column) => navigate(hrefWith({ sort: nextSort(sort, column) }), { replace: true })}
+              />
+            )}
+            {shown.length > 0 && (
+              <ChartGrid runs={shown} view={chartView} onView={(chart, push) => navigate(hrefWith({ chart }), { replace: !push })} />
+            )}
+          </>
+        )}
+      </main>
+    </LiveContext.Provider>
+  )
+}
+
+const LIVE_LABELS: Record<LiveStatus, { text: string; title: string }> = {
+  connecting: { text: 'connecting', title: 'Connecting to live updates…' },
+  live: { text: 'live', title: 'Live: new runs, status changes and new points appear as they are logged.' },
+  reconnecting: { text: 'reconnecting', title: 'The live connection dropped; trying again. What is shown may be behind.' },
+}
+
+/** Whether the page's live stream is connected. */
+function LiveIndicator({ status }: { status: LiveStatus }) {
+  const { text, title } = LIVE_LABELS[status]
+  return (
+    <span className="live-status" data-status={status} title={title} role="status">
+      <span className="live-dot" aria-hidden="true" />
+      {text}
+    </span>
   )
 }
 

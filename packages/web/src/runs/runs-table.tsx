@@ -1,6 +1,8 @@
 import type { RunJson } from '@tally/sdk/api'
+import { Link } from '../components/link'
 import { StatusBadge } from '../components/status-badge'
 import { formatDuration, formatTime } from '../format'
+import { runHref } from '../router'
 import { runColor } from './run-color'
 import { COLUMNS, type ColumnKey, runDuration, type Sort } from './runs-view'
 
@@ -41,7 +43,9 @@ export function RunsTable({ runs, sort, onSort, now, caption }: Props) {
           <tr key={run.id} data-run-id={run.id}>
             <td className="name">
               <span className="swatch" style={{ background: runColor(run.id) }} aria-hidden="true" />
-              <span title={`id ${run.id}`}>{run.name}</span>
+              <Link href={runHref(run.workspace, run.project, run.id)} title={`id ${run.id}`}>
+                {run.name}
+              </Link>
             </td>
             <td>
               <StatusBadge status={run.status} />

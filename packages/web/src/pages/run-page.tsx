@@ -1,0 +1,208 @@
+import './run-page.css'
+import type { RunJson } from '@tally/sdk/api'
+import { useEffect } from 'react'
+import { getRun, type JsonValue } from '../api/runs'
+import { useResource } from '../api/use-resource'
+import { type ChartView, chartViewParams, parseChartView } from '../charts/chart-view'
+import { Link } from '../components/link'
+import { Failure, Loading } from '../components/notice'
+import { StatusBadge } from '../components/status-badge'
+import { formatDuration, formatTime } from '../format'
+import { DEFAULT_WORKSPACE, hrefFor, navigate } from '../router'
+import { ConfigTree, ValueTable } from '../run/config-tree'
+import { RunCharts } from '../run/run-charts'
+import { RunMetadata } from '../run/run-metadata'
+import { argvOf, formatArgv, formatJson, runDurationMs, SHOWN_SYSTEM_KEYS } from '../run/run-values'
+import { useNow } from '../use-now'
+
+interface Props {
+  workspace: string
+  project: string
+  run: string
+  params: URLSearchParams
+}
+
+/** One run: status, times, where and how it ran, its error, config, summary, results, charts and point metadata. */
+export function RunPage({ workspace, project, run: runId, params }: Props) {
+  const run = useResource(`run:${runId}`, (signal) => getRun(runId, signal))
+  const ws = workspace === DEFAULT_WORKSPACE ? undefined : workspace
+  const projectHref = hrefFor({ workspace: ws, project })
+  const name = run.state === 'ready' ? run.data.name : runId
+
+  useEffect(() => {
+    document.title = `${name} · ${project} · Tally`
+    return () => {
+      document.title = 'Tally'
+    }
+  }, [name, project])
+
+  // A run URL whose run is not (or no longer) there opens its project, as such URLs always did.
+  const missing = run.state === 'error' && (run.error.code === 'run_not_found' || run.error.code === 'not_found')
+  useEffect(() => {
+    if (missing) navigate(projectHref, { replace: true })
+  }, [missing, projectHref])
+
+  const chartView = parseChartView(params)
+  const onView = (chart: ChartView, push?: boolean): void =>
+    navigate(hrefFor({ workspace: ws, project, run: runId, ...chartViewParams(chart) }), { replace: !push })
+
+  return (
+    <main className="run-page">
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <Link href={hrefFor({ workspace: ws })}>Projects</Link> <span aria-hidden="true">/</span> <Link href={projectHref}>{project}</Link>{' '}
+        <span aria-hidden="true">/</span>
+      </nav>
+      {run.state === 'loading' && (
+        <>
+          <h1>{runId}</h1>
+          <Loading what="the run" />
+        </>
+      )}
+      {run.state === 'error' && (
+        <>
+          <h1>{runId}</h1>
+          <Failure what={`run ${runId}`} error={run.error} retry={run.retry} />
+          <p>
+            <Link href={projectHref}>Back to {project}</Link>
+          </p>
+        </>
+      )}
+      {run.state === 'ready' && <RunDetails run={run.data} chartView={chartView} onView={onView} />}
+    </main>
+  )
+}
+
+function RunDetails({ run, chartView, onView }: { run: RunJson; chartView: ChartView; onView: (v: ChartView, push?: boolean) => void }) {
+  const now = useNow(1000, run.status === 'running')
+  const argv = argvOf(run)
+  const sys = run.system
+  const str = (v: JsonValue | undefined): string | undefined => (v === undefined || v === null ? undefined : formatJson(v))
+  const otherSystem = Object.fromEntries(Object.entries(sys).filter(([k]) => !(SHOWN_SYSTEM_KEYS as readonly string[]).includes(k)))
+  const git = sys.git
+  return (
+    <>
+      <header className="run-head">
+        <h1>{run.name}</h1>
+        <StatusBadge status={run.status} />
+        <span className="muted">
+          id <code>{run.id}</code>
+        </span>
+      </header>
+      {(run.group !== null || run.tags.length > 0 || run.description) && (
+        <p className="run-labels">
+          {run.group !== null && (
+            <span>
+              group <strong>{run.group}</strong>
+            </span>
+          )}
+          {run.tags.map((tag) => (
+            <span className="tag" key={tag}>
+              {tag}
+            </span>
+          ))}
+          {run.description && <span className="run-description">{run.description}</span>}
+        </p>
+      )}
+      {run.error !== null && (
+        <section className="run-error" role="alert" aria-label="Error">
+          <h2>{run.status === 'failed' ? 'Failed' : 'Error'}</h2>
+          <pre>{run.error}</pre>
+        </section>
+      )}
+      {run.status === 'crashed' && run.error === null && (
+        <p className="run-error" role="note">
+          The run’s process stopped without saying so (killed, or its machine went down). It last reported at {formatTime(run.heartbeatAt)}.
+        </p>
+      )}
+
+      <section aria-labelledby="run-overview">
+        <h2 id="run-overview">Overview</h2>
+        <dl className="run-facts">
+          <Fact label="Created" value={formatTime(run.createdAt)} title={run.createdAt ?? undefined} />
+          <Fact
+            label="Finished"
+            value={run.finishedAt === null ? (run.status === 'running' ? 'still running' : '–') : formatTime(run.finishedAt)}
+            title={run.finishedAt ?? undefined}
+          />
+          <Fact label="Duration" value={formatDuration(runDurationMs(run, now) ?? Number.NaN)} />
+          <Fact label="Last heartbeat" value={formatTime(run.heartbeatAt)} title={run.heartbeatAt ?? undefined} />
+          <Fact label="Last step" value={run.lastStep === null ? '–' : String(run.lastStep)} />
+          <Fact optional label="Host" value={str(sys.host)} />
+          <Fact optional label="PID" value={str(sys.pid)} />
+          <Fact optional label="Platform" value={[str(sys.platform), str(sys.arch)].filter(Boolean).join(' ') || undefined} />
+          <Fact optional label="Runtime" value={str(sys.runtime)} />
+          <Fact optional label="Working directory" value={str(sys.cwd)} code />
+          <Fact optional label="Command" value={argv === undefined ? undefined : formatArgv(argv)} code wide />
+          {git !== undefined && git !== null && (
+            <Fact
+              label="Git"
+              value={
+                typeof git === 'object' && !Array.isArray(git)
+                  ? Object.entries(git)
+                      .map(([k, v]) => `${k}: ${formatJson(v)}`)
+                      .join('  ·  ')
+                  : formatJson(git)
+              }
+              code
+              wide
+            />
+          )}
+        </dl>
+        {Object.keys(otherSystem).length > 0 && (
+          <details className="run-system">
+            <summary>More about the system</summary>
+            <ValueTable caption="System" values={otherSystem} empty="" />
+          </details>
+        )}
+      </section>
+
+      <div className="run-columns">
+        <section aria-labelledby="run-config">
+          <h2 id="run-config">Config</h2>
+          <ConfigTree config={run.config} />
+        </section>
+        <section aria-labelledby="run-summary">
+          <h2 id="run-summary">Summary</h2>
+          <ValueTable
+            caption="Summary"
+            values={run.summary}
+            empty="No summary yet: it holds the last value of every metric the run logs."
+          />
+          <h2 id="run-results">Results</h2>
+          <ValueTable caption="Results" values={run.results} empty="No results. Record one with run.result('test_acc', 0.95)." />
+        </section>
+      </div>
+
+      <section aria-labelledby="run-metrics">
+        <h2 id="run-metrics">Metrics</h2>
+        <RunCharts run={run} view={chartView} onView={onView} />
+      </section>
+      <RunMetadata runId={run.id} />
+    </>
+  )
+}
+
+/** One fact of the overview; an `optional` one without a value (a run logged without it) is left out. */
+function Fact({
+  label,
+  value,
+  title,
+  code,
+  wide,
+  optional,
+}: {
+  label: string
+  value: string | undefined
+  title?: string
+  code?: boolean
+  wide?: boolean
+  optional?: boolean
+}) {
+  if (optional && value === undefined) return null
+  return (
+    <div className={wide ? 'fact wide' : 'fact'} data-fact={label.toLowerCase()}>
+      <dt>{label}</dt>
+      <dd title={title}>{value === undefined ? <span className="muted">–</span> : code ? <code>{value}</code> : value}</dd>
+    </div>
+  )
+}
