@@ -24,9 +24,11 @@ export class ApiError extends Error {
 /** Runs come in pages of at most this many (the API's limit). */
 const PAGE = 1000
 
-const seg = encodeURIComponent
+/** A path segment, encoded. */
+export const seg = encodeURIComponent
 
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+/** GET an API v1 path as JSON; every failure is an `ApiError` whose message says what to do. */
+export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   let res: Response
   try {
     res = await fetch(`/api/v1${path}`, { headers: { accept: 'application/json' }, ...(signal && { signal }) })

@@ -1,10 +1,9 @@
 import type { RunJson } from '@tally/sdk/api'
 import { useEffect, useRef, useState } from 'react'
 import { ApiError, listKeys } from '../api/client'
-import { Empty, Failure, Loading } from '../components/notice'
 import { useLivePoints } from '../live/live-context'
+import { ChartSections } from './chart-sections'
 import type { ChartView } from './chart-view'
-import { MetricChart } from './metric-chart'
 import { sectionsOf } from './metric-keys'
 
 /** Charts draw at most this many runs; the table's filter picks which. */
@@ -55,29 +54,14 @@ export function ChartGrid({ runs, view, onView }: Props) {
             : 'Drag across a chart to zoom, double-click to zoom out.'}
         </span>
       </div>
-      {keys.state === 'loading' && <Loading what="metric keys" />}
-      {keys.state === 'error' && keys.error && <Failure what="the metric keys" error={keys.error} retry={keys.retry} />}
-      {keys.state === 'ready' && sections.length === 0 && (
-        <Empty title={view.metrics ? `No metric matches “${view.metrics}”` : 'No metrics logged yet'}>
-          <p>{view.metrics ? 'The search keeps keys containing any of its words.' : 'Log one with run.log({ loss }) and reload.'}</p>
-        </Empty>
-      )}
-      {sections.map((section) => (
-        <section key={section.name} className="chart-section" data-section={section.name}>
-          <h2>{section.name || 'metrics'}</h2>
-          <div className="chart-grid">
-            {section.keys.map((key) => (
-              <MetricChart
-                key={key}
-                metric={key}
-                runs={charted.filter((r) => keysOf.get(r.id)?.has(key))}
-                view={view}
-                onZoom={(range) => onView({ ...view, xmin: range?.xmin, xmax: range?.xmax }, true)}
-              />
-            ))}
-          </div>
-        </section>
-      ))}
+      <ChartSections
+        keys={keys}
+        what="the metric keys"
+        sections={sections}
+        runsOf={(key) => charted.filter((r) => keysOf.get(r.id)?.has(key))}
+        view={view}
+        onView={onView}
+      />
     </section>
   )
 }

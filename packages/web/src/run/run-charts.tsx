@@ -1,10 +1,9 @@
 import type { RunJson } from '@tally/sdk/api'
 import { listKeys } from '../api/client'
 import { useResource } from '../api/use-resource'
+import { ChartSections } from '../charts/chart-sections'
 import type { ChartView } from '../charts/chart-view'
-import { MetricChart } from '../charts/metric-chart'
 import { sectionsOf } from '../charts/metric-keys'
-import { Empty, Failure, Loading } from '../components/notice'
 
 interface Props {
   run: RunJson
@@ -36,29 +35,15 @@ export function RunCharts({ run, view, onView }: Props) {
         )}
         <span className="muted">Drag across a chart to zoom, double-click to zoom out.</span>
       </div>
-      {keys.state === 'loading' && <Loading what="metric keys" />}
-      {keys.state === 'error' && <Failure what="the run's metric keys" error={keys.error} retry={keys.retry} />}
-      {keys.state === 'ready' && sections.length === 0 && (
-        <Empty title={view.metrics ? `No metric matches “${view.metrics}”` : 'No metrics logged yet'}>
-          <p>{view.metrics ? 'The search keeps keys containing any of its words.' : 'Log one with run.log({ loss }) and reload.'}</p>
-        </Empty>
-      )}
-      {sections.map((section) => (
-        <section key={section.name} className="chart-section" data-section={section.name}>
-          <h3>{section.name || 'metrics'}</h3>
-          <div className="chart-grid">
-            {section.keys.map((key) => (
-              <MetricChart
-                key={key}
-                metric={key}
-                runs={[run]}
-                view={view}
-                onZoom={(range) => onView({ ...view, xmin: range?.xmin, xmax: range?.xmax }, true)}
-              />
-            ))}
-          </div>
-        </section>
-      ))}
+      <ChartSections
+        keys={keys}
+        what="the run's metric keys"
+        sections={sections}
+        runsOf={() => [run]}
+        view={view}
+        onView={onView}
+        heading="h3"
+      />
     </section>
   )
 }
