@@ -86,6 +86,11 @@ describe('the dashboard, in Chromium', () => {
     await page.keyboard.press('Escape')
     await page.waitForURL((u) => !u.search.includes('q='))
     expect(await rows(page)).toHaveLength(8)
+    // From the filter, Tab goes through the condition box and the Columns control to the headers.
+    await page.keyboard.press('Tab')
+    expect(await page.locator(':focus').getAttribute('name')).toBe('where')
+    await page.keyboard.press('Tab')
+    expect(await page.locator(':focus').textContent()).toMatch(/^Columns/)
     await page.keyboard.press('Tab')
     expect(await page.locator(':focus').textContent()).toMatch(/^Name/)
     await page.keyboard.press('Enter')
@@ -95,6 +100,85 @@ describe('the dashboard, in Chromium', () => {
     // Each run keeps one colour, told apart from the others.
     const all = await swatches(page)
     expect(new Set(Object.values(all)).size).toBe(8)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('shows config and summary keys as columns, sorts by them, filters by conditions, all from the URL', async () => {
+    const { url } = await demoServer()
+    const { page, errors } = await newPage({ width: 1400, height: 900 })
+    const { runs } = (await (await fetch(`${url}/api/v1/workspaces/default/projects/demo/runs`)).json()) as { runs: RunJson[] }
+    const lrOf = new Map(runs.map((r) => [r.name, r.config.lr]))
+
+    await page.goto(`${url}/?project=demo`)
+    await page.locator('table.runs tbody tr').nth(7).waitFor()
+    await page.locator('.column-picker summary').click()
+    await page.getByRole('checkbox', { name: 'config.lr' }).check()
+    await page.waitForURL(/cols=config.lr/)
+    await page.getByRole('checkbox', { name: 'summary.train/loss' }).check()
+    await page.waitForURL(/cols=config.lr%2Csummary.train%2Floss/)
+    await page.locator('.column-picker summary').click()
+    expect(await page.$$eval('table.runs thead th button', (bs) => bs.map((b) => b.getAttribute('data-column')))).toEqual([
+      'name',
+      'status',
+      'group',
+      'tags',
+      'created',
+      'duration',
+      'config.lr',
+      'summary.train/loss',
+    ])
+    const cells = (field: string) =>
+      page.$$eval(`table.runs tbody td[data-field="${field}"]`, (tds) => tds.map((td) => td.getAttribute('title')))
+
+    // Sorted by config.lr: numerically, as the API gives the values, both ways.
+    const lrs = [...lrOf.values()].filter((v): v is number => typeof v === 'number').sort((a, b) => a - b)
+    expect(lrs.length).toBeGreaterThan(2)
+    await page.getByRole('button', { name: /^config\.lr/ }).click()
+    await page.waitForURL(/sort=config.lr/)
+    expect((await cells('config.lr')).map(Number)).toEqual(lrs)
+    for (const [name, lr] of await page.$$eval('table.runs tbody tr', (trs) =>
+      trs.map((tr) => [
+        tr.querySelector('td.name')?.textContent?.trim() ?? '',
+        tr.querySelector('td[data-field="config.lr"]')?.getAttribute('title'),
+      ]),
+    )) {
+      expect(Number(lr), name as string).toBe(lrOf.get(name as string))
+    }
+    await page.getByRole('button', { name: /^config\.lr/ }).click()
+    await page.waitForURL(/order=desc/)
+    expect((await cells('config.lr')).map(Number)).toEqual([...lrs].reverse())
+
+    // A condition keeps exactly the runs the server's where would.
+    const box = page.getByRole('searchbox', { name: 'Conditions' })
+    await box.fill('config.lr > 0.001')
+    await page.waitForURL(/where=config.lr/)
+    const expected = runs.filter((r) => typeof r.config.lr === 'number' && r.config.lr > 0.001).map((r) => r.name)
+    expect(expected.length).toBeGreaterThan(0)
+    expect(expected.length).toBeLessThan(runs.length)
+    await expect.poll(async () => (await rows(page)).map(([n]) => n).sort()).toEqual([...expected].sort())
+
+    // A malformed one says what is wrong, and hides nothing.
+    await box.fill('config.lr >')
+    const error = page.locator('#where-error')
+    await error.waitFor()
+    expect(await error.textContent()).toContain('has no value after >')
+    await page.screenshot({ path: join(SHOTS, '12-columns-conditions-error.png') })
+    await box.fill('config.lr > 0.001; status = finished')
+    await error.waitFor({ state: 'detached' })
+    const finished = runs.filter((r) => expected.includes(r.name) && r.status === 'finished').map((r) => r.name)
+    await expect.poll(async () => (await rows(page)).map(([n]) => n).sort()).toEqual([...finished].sort())
+
+    // A reload shows the same view.
+    const viewUrl = page.url()
+    await page.reload()
+    await page.locator('table.runs tbody tr').first().waitFor()
+    expect(page.url()).toBe(viewUrl)
+    expect((await rows(page)).map(([n]) => n).sort()).toEqual([...finished].sort())
+    expect(await box.inputValue()).toBe('config.lr > 0.001; status = finished')
+    expect(await page.locator('table.runs thead th[aria-sort="descending"]').textContent()).toContain('config.lr')
+    expect(await page.locator('table.runs thead th').nth(7).textContent()).toBe('summary.train/loss')
+    await page.screenshot({ path: join(SHOTS, '12-columns-conditions.png') })
     expect(errors).toEqual([])
     await page.close()
   })

@@ -9,6 +9,8 @@ import { LiveContext } from '../live/live-context'
 import type { LiveStatus } from '../live/project-stream'
 import { useLiveProject } from '../live/use-live-project'
 import { DEFAULT_WORKSPACE, hrefFor, navigate } from '../router'
+import { parseConditions, whereRuns } from '../runs/conditions'
+import { fieldKeys, parseCols } from '../runs/run-fields'
 import { RunsTable } from '../runs/runs-table'
 import { DEFAULT_SORT, filterRuns, nextSort, parseSort, type Sort, sortRuns } from '../runs/runs-view'
 import { useNow } from '../use-now'
@@ -24,9 +26,11 @@ export function ProjectPage({ workspace, project, params }: Props) {
   const runs = useResource(`runs:${workspace}:${project}`, (signal) => listAllRuns(workspace, project, signal))
   const sort = parseSort(params)
   const query = params.get('q') ?? ''
+  const where = params.get('where') ?? ''
+  const cols = parseCols(params)
   const ws = workspace === DEFAULT_WORKSPACE ? undefined : workspace
   const chartView = parseChartView(params)
-  const hrefWith = (change: { sort?: Sort; q?: string; chart?: ChartView }): string => {
+  const hrefWith = (change: { sort?: Sort; q?: string; where?: string; cols?: string[]; chart?: ChartView }): string => {
     const s = change.sort ?? sort
     const isDefault = s.column === DEFAULT_SORT.column && s.order === DEFAULT_SORT.order
     return hrefFor({
@@ -35,6 +39,8 @@ export function ProjectPage({ workspace, project, params }: Props) {
       sort: isDefault ? undefined : s.column,
       order: isDefault ? undefined : s.order,
       q: change.q ?? query,
+      where: change.where ?? where,
+      cols: (change.cols ?? cols).join(','),
       ...chartViewParams(change.chart ?? chartView),
     })
   }
@@ -50,7 +56,10 @@ export function ProjectPage({ workspace, project, params }: Props) {
   const all = live.runs ?? []
   const running = all.some((r) => r.status === 'running')
   const now = useNow(1000, running)
-  const shown = sortRuns(filterRuns(all, query), sort, now)
+  const parsedWhere = parseConditions(where)
+  // A malformed condition filters nothing (its error is shown by the box) rather than hide every run.
+  const shown = sortRuns(whereRuns(filterRuns(all, query), parsedWhere.conditions), sort, now)
+  const keys = fieldKeys(all)
 
   return (
     <LiveContext.Provider value={live.points}>
@@ -84,10 +93,14 @@ export function ProjectPage({ workspace, project, params }: Props) {
         {runs.state === 'ready' && all.length > 0 && (
           <>
             <Toolbar query={query} total={all.length} shown={shown.length} onQuery={(q) => navigate(hrefWith({ q }), { replace: true })} />
+            <div className="toolbar">
+              <ConditionBox where={where} error={parsedWhere.error} onWhere={(w) => navigate(hrefWith({ where: w }), { replace: true })} />
+              <ColumnPicker keys={keys} chosen={cols} onChange={(c) => navigate(hrefWith({ cols: c }), { replace: true })} />
+            </div>
             {shown.length === 0 ? (
-              <Empty title={`No run matches “${query}”`}>
-                <p>The filter looks for every word in a run’s name, id, status, group and tags.</p>
-                <button type="button" onClick={() => navigate(hrefWith({ q: '' }), { replace: true })}>
+              <Empty title={query !== '' ? `No run matches “${query}”` : 'No run meets the conditions'}>
+                <p>The filter looks for every word in a run’s name, id, status, group and tags; every condition must hold.</p>
+                <button type="button" onClick={() => navigate(hrefWith({ q: '', where: '' }), { replace: true })}>
                   Clear the filter
                 </button>
               </Empty>
@@ -97,6 +110,7 @@ export function ProjectPage({ workspace, project, params }: Props) {
                 sort={sort}
                 now={now}
                 caption={`Runs of ${project}`}
+                fields={cols}
                 onSort={(column) => navigate(hrefWith({ sort: nextSort(sort, column) }), { replace: true })}
               />
             )}
@@ -169,5 +183,67 @@ function Toolbar({ query, total, shown, onQuery }: { query: string; total: numbe
         {shown === total ? `${total} ${total === 1 ? 'run' : 'runs'}` : `${shown} of ${total} runs`}
       </span>
     </div>
+  )
+}
+
+/** `config.lr > 0.001; status != failed`: conditions as `tally runs --where` reads them, all of which must hold. */
+function ConditionBox({ where, error, onWhere }: { where: string; error: string | undefined; onWhere: (w: string) => void }) {
+  const [text, setText] = useState(where)
+  useEffect(() => setText(where), [where])
+  return (
+    <div className="conditions">
+      <label className="filter">
+        <span className="visually-hidden">Conditions</span>
+        <input
+          type="search"
+          name="where"
+          placeholder="Conditions: config.lr > 0.001; summary.loss <= 0.2"
+          value={text}
+          aria-invalid={error !== undefined}
+          aria-describedby={error !== undefined ? 'where-error' : undefined}
+          onChange={(e) => {
+            setText(e.target.value)
+            onWhere(e.target.value)
+          }}
+        />
+      </label>
+      {error !== undefined && (
+        <p id="where-error" className="where-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  )
+}
+
+/** Which config and summary keys are columns: a checkbox each, in the URL as `cols=`. */
+function ColumnPicker({
+  keys,
+  chosen,
+  onChange,
+}: {
+  keys: readonly string[]
+  chosen: readonly string[]
+  onChange: (cols: string[]) => void
+}) {
+  const all = [...new Set([...keys, ...chosen])]
+  return (
+    <details className="column-picker">
+      <summary>Columns{chosen.length > 0 ? ` (${chosen.length})` : ''}</summary>
+      <div className="column-list">
+        {all.length === 0 && <p className="muted">No config or summary keys yet.</p>}
+        {all.map((key) => (
+          <label key={key}>
+            <input
+              type="checkbox"
+              value={key}
+              checked={chosen.includes(key)}
+              onChange={(e) => onChange(e.target.checked ? [...chosen, key] : chosen.filter((k) => k !== key))}
+            />{' '}
+            {key}
+          </label>
+        ))}
+      </div>
+    </details>
   )
 }

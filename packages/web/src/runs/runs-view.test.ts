@@ -73,3 +73,24 @@ describe('the runs table view', () => {
     expect(names(filterRuns(runs, 'nothing-like-this'))).toEqual([])
   })
 })
+
+describe('sorting by a config or summary key', () => {
+  const runs = [
+    run('a', { config: { lr: 0.01 }, summary: { loss: 'NaN' } }),
+    run('b', { config: { lr: 0.001 }, summary: { loss: 0.2 } }),
+    run('c', { config: {} }),
+    run('d', { config: { lr: 0.1 }, summary: { loss: 0.5 } }),
+  ]
+  it('reads the key from the URL, ascending unless asked otherwise', () => {
+    expect(parseSort(new URLSearchParams('sort=config.lr'))).toEqual({ column: 'config.lr', order: 'asc' })
+    expect(parseSort(new URLSearchParams('sort=summary.train/loss&order=desc'))).toEqual({ column: 'summary.train/loss', order: 'desc' })
+    expect(parseSort(new URLSearchParams('sort=config.'))).toEqual({ column: 'created', order: 'desc' })
+  })
+  it('orders numbers numerically with missing values last in both orders', () => {
+    expect(sortRuns(runs, { column: 'config.lr', order: 'asc' }, 0).map((r) => r.id)).toEqual(['b', 'a', 'd', 'c'])
+    expect(sortRuns(runs, { column: 'config.lr', order: 'desc' }, 0).map((r) => r.id)).toEqual(['d', 'a', 'b', 'c'])
+  })
+  it('flips the order when the same key is clicked again', () => {
+    expect(nextSort({ column: 'config.lr', order: 'asc' }, 'config.lr')).toEqual({ column: 'config.lr', order: 'desc' })
+  })
+})

@@ -1,9 +1,10 @@
 /**
  * What the runs table shows, as plain functions of the runs and the URL: the columns, the
- * sort (`?sort=created&order=desc`) and the text filter (`?q=adam failed`). The component
+ * sort (`?sort=created&order=desc`, or `?sort=config.lr`) and the text filter (`?q=adam failed`). The component
  * only draws the result, so a reload or a shared link gives the same rows in the same order.
  */
 import type { RunJson, RunStatus } from '@tally/sdk/api'
+import { fieldValue, isFieldKey } from './run-fields'
 
 export const COLUMNS = [
   { key: 'name', label: 'Name', defaultOrder: 'asc' },
@@ -16,8 +17,10 @@ export const COLUMNS = [
 
 export type ColumnKey = (typeof COLUMNS)[number]['key']
 export type Order = 'asc' | 'desc'
+/** A fixed column, or a config or summary key (`config.lr`, `summary.train/loss`). */
+export type SortColumn = ColumnKey | `config.${string}` | `summary.${string}`
 export interface Sort {
-  column: ColumnKey
+  column: SortColumn
   order: Order
 }
 
@@ -25,14 +28,16 @@ export const DEFAULT_SORT: Sort = { column: 'created', order: 'desc' }
 
 /** The sort a URL asks for; an unknown column or order falls back to newest first. */
 export function parseSort(params: URLSearchParams): Sort {
-  const column = COLUMNS.find((c) => c.key === params.get('sort'))
-  if (column === undefined) return DEFAULT_SORT
   const order = params.get('order')
+  const key = params.get('sort') ?? ''
+  if (isFieldKey(key)) return { column: key as SortColumn, order: order === 'desc' ? 'desc' : 'asc' }
+  const column = COLUMNS.find((c) => c.key === key)
+  if (column === undefined) return DEFAULT_SORT
   return { column: column.key, order: order === 'asc' || order === 'desc' ? order : column.defaultOrder }
 }
 
 /** Clicking a column's header: the same column flips its order, another starts at its natural order. */
-export function nextSort(current: Sort, column: ColumnKey): Sort {
+export function nextSort(current: Sort, column: SortColumn): Sort {
   if (current.column === column) return { column, order: current.order === 'asc' ? 'desc' : 'asc' }
   const spec = COLUMNS.find((c) => c.key === column)
   return { column, order: spec?.defaultOrder ?? 'asc' }
@@ -60,7 +65,17 @@ const STATUS_RANK: Record<RunStatus, number> = { running: 0, failed: 1, crashed:
 
 type Key = string | number | null
 
-function sortKey(run: RunJson, column: ColumnKey, now: number): Key {
+/** A config or summary value as a sort key: numbers (booleans 1/0) by value, text ignoring case, objects as JSON. */
+function fieldSortKey(run: RunJson, key: string): Key {
+  const v = fieldValue(run, key)
+  if (v === undefined || v === null) return null
+  if (typeof v === 'number') return v
+  if (typeof v === 'boolean') return v ? 1 : 0
+  if (typeof v === 'string') return v.toLowerCase()
+  return JSON.stringify(v)
+}
+
+function sortKey(run: RunJson, column: SortColumn, now: number): Key {
   switch (column) {
     case 'name':
       return run.name.toLowerCase()
@@ -74,6 +89,8 @@ function sortKey(run: RunJson, column: ColumnKey, now: number): Key {
       return ms(run.createdAt)
     case 'duration':
       return runDuration(run, now)
+    default:
+      return fieldSortKey(run, column)
   }
 }
 
