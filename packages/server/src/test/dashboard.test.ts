@@ -217,6 +217,8 @@ describe('the dashboard, in Chromium', () => {
 
     await page.goto(`${url}/?project=demo`)
     const loss = page.locator('.chart[data-metric="train/loss"]')
+    // A chart reads its data once scrolled near, as a user would scroll to it.
+    await loss.scrollIntoViewIfNeeded()
     await page.locator('.chart[data-metric="train/loss"][data-state="ready"]').waitFor()
     expect(await page.$$eval('.chart-section', (els) => els.map((e) => e.getAttribute('data-section')))).toEqual(['system', 'train', 'val'])
     expect(await page.$$eval('.chart', (els) => els.map((e) => e.getAttribute('data-metric')))).toEqual([
@@ -319,6 +321,8 @@ describe('the dashboard, in Chromium', () => {
     })
     await page.goto(`${url}/?project=demo&metrics=train/loss`)
     const loss = page.locator('.chart[data-metric="train/loss"]')
+    // A chart reads its data once scrolled near, as a user would scroll to it.
+    await loss.scrollIntoViewIfNeeded()
     await page.locator('.chart[data-metric="train/loss"][data-state="ready"]').waitFor()
     await page.locator('.live-status[data-status="live"]').waitFor()
     const item = loss.locator(`li[data-run-id="${growerId}"]`)
