@@ -2,17 +2,19 @@ import { Link } from './components/link'
 import { ProjectPage } from './pages/project-page'
 import { ProjectsPage } from './pages/projects-page'
 import { RunPage } from './pages/run-page'
-import { canonicalParams, useCanonicalUrl, useUrl, viewOf } from './router'
+import { canonicalParams, hrefFor, useCanonicalUrl, useUrl, viewOf } from './router'
+import { themeParam, useTheme } from './theme'
 
 /** The dashboard: a header, and the page the URL asks for. */
 export function App() {
   const url = useUrl()
   useCanonicalUrl(url.href)
   const view = viewOf(url)
+  useTheme(themeParam(canonicalParams(url)))
   return (
     <>
       <header className="top">
-        <Link href="/" className="brand">
+        <Link href={hrefFor({})} className="brand">
           Tally
         </Link>
         {view.workspace !== 'default' && <span className="muted">workspace {view.workspace}</span>}

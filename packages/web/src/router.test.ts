@@ -28,4 +28,10 @@ describe('the router', () => {
     expect(hrefFor({ project: 'mnist', sort: undefined, q: '' })).toBe('/?project=mnist')
     expect(hrefFor({})).toBe('/')
   })
+
+  it('carries the visit-wide parameters (theme) into every link, unless the link sets them', () => {
+    expect(hrefFor({ project: 'mnist' }, '?project=x&theme=dark&sort=name')).toBe('/?project=mnist&theme=dark')
+    expect(hrefFor({ project: 'mnist', theme: 'light' }, '?theme=dark')).toBe('/?project=mnist&theme=light')
+    expect(hrefFor({}, '?theme=dark')).toBe('/?theme=dark')
+  })
 })

@@ -53,13 +53,29 @@ function decodeSegment(s: string): string {
   }
 }
 
-/** `?a=1&b=2` for these parameters, leaving out empty ones; `/` when none is left. */
-export function hrefFor(params: Record<string, string | undefined>): string {
+/**
+ * Parameters that hold for the whole visit rather than one view: an embedded dashboard
+ * asked for `theme=dark` keeps it on every page it links to.
+ */
+export const STICKY_PARAMS = ['theme'] as const
+
+/**
+ * `?a=1&b=2` for these parameters, leaving out empty ones; `/` when none is left. The
+ * sticky parameters of `current` (the page's own URL by default) carry over unless given.
+ */
+export function hrefFor(params: Record<string, string | undefined>, current: string = currentSearch()): string {
   const query = new URLSearchParams()
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') query.set(k, v)
+  const here = new URLSearchParams(current)
+  for (const k of STICKY_PARAMS) {
+    const v = here.get(k)
+    if (!(k in params) && v !== null && v !== '') query.set(k, v)
+  }
   const s = query.toString()
   return s ? `/?${s}` : '/'
 }
+
+const currentSearch = (): string => (typeof location === 'undefined' ? '' : location.search)
 
 const listeners = new Set<() => void>()
 const subscribe = (listener: () => void): (() => void) => {

@@ -32,9 +32,20 @@ describe('smooth', () => {
 describe('parseSmoothing', () => {
   it('reads 0 to 0.999 and falls back to 0', () => {
     expect(parseSmoothing('0.6')).toBe(0.6)
-    expect(parseSmoothing('1')).toBe(0.999)
+    expect(parseSmoothing('0.9999')).toBe(0.999)
     expect(parseSmoothing(null)).toBe(0)
     expect(parseSmoothing('abc')).toBe(0)
     expect(parseSmoothing('-1')).toBe(0)
+  })
+
+  it("reads Trackio's whole-number window (1 to 20) as the EMA of the same span", () => {
+    // A window of N points ~ an EMA of span N: weight (N - 1) / (N + 1); Trackio widens 1 and 2 to 3.
+    expect(parseSmoothing('1')).toBe(0.5)
+    expect(parseSmoothing('3')).toBe(0.5)
+    expect(parseSmoothing('5')).toBe(0.667)
+    expect(parseSmoothing('10')).toBe(0.818)
+    expect(parseSmoothing('20')).toBe(0.905)
+    expect(parseSmoothing('50')).toBe(0.905)
+    expect(parseSmoothing('4.6')).toBe(0.667)
   })
 })
