@@ -11,6 +11,7 @@ import { authenticateKey, isLocalHost, localPrincipal, type Principal } from './
 import { clientErrorHandler, errorHandler, frameworkErrorHandler } from './errors.js'
 import { EventHub } from './events.js'
 import { OpenApiCollector } from './openapi.js'
+import { registerBatchRoutes } from './routes-batch.js'
 import { registerIngestRoutes } from './routes-ingest.js'
 import { registerRunRoutes } from './routes-runs.js'
 import { registerWorkspaceRoutes } from './routes-workspaces.js'
@@ -109,6 +110,7 @@ export async function createApp({ store, config }: AppOptions): Promise<FastifyI
   app.get('/api/v1/openapi.json', async () => openapi.document(VERSION))
   registerWorkspaceRoutes(app, store)
   registerRunRoutes(app, store, hub)
+  registerBatchRoutes(app, store)
   registerIngestRoutes(app, store, { recordsLimit })
   registerDashboard(app, config.webDir ?? DEFAULT_WEB_DIR)
   return app

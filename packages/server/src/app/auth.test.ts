@@ -101,6 +101,19 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/api/v1/runs/{id}/series', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/series?key=loss' }) },
   { method: 'GET', path: '/api/v1/runs/{id}/events', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/events' }) },
   {
+    method: 'POST',
+    path: '/api/v1/series/batch',
+    // Any key may ask; each read is authorized on its own (routes-batch.test.ts).
+    need: 'any',
+    make: async () => ({ url: '/api/v1/series/batch', ...json({ reads: [{ run: 'r1', key: 'loss' }] }) }),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/keys/batch',
+    need: 'any',
+    make: async () => ({ url: '/api/v1/keys/batch', ...json({ runs: ['r1'] }) }),
+  },
+  {
     method: 'GET',
     path: '/api/v1/workspaces/{workspace}/projects/{project}/events',
     need: 'viewer',

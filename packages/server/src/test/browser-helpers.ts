@@ -95,3 +95,38 @@ export async function newPage(viewport = { width: 1280, height: 900 }): Promise<
   })
   return { page, errors }
 }
+
+/** One series read as the dashboard asks for it, from `GET /runs/{id}/series?…` or inside `POST /series/batch`. */
+export interface SeriesRead {
+  run: string
+  key: string
+  buckets?: number
+  from?: number
+  to?: number
+  since?: string
+}
+
+/** Every series read the page asks for from now on, in order (the array fills as it asks). */
+export function recordSeriesReads(page: Page): SeriesRead[] {
+  const reads: SeriesRead[] = []
+  page.on('request', (r) => {
+    const u = new URL(r.url())
+    if (u.pathname === '/api/v1/series/batch' && r.method() === 'POST') {
+      reads.push(...(JSON.parse(r.postData() ?? '{}') as { reads: SeriesRead[] }).reads)
+      return
+    }
+    const m = /^\/api\/v1\/runs\/([^/]+)\/series$/.exec(u.pathname)
+    if (m === null) return
+    const q = u.searchParams
+    const num = (k: string) => (q.has(k) ? { [k]: Number(q.get(k)) } : {})
+    reads.push({
+      run: decodeURIComponent(m[1] as string),
+      key: q.get('key') ?? '',
+      ...num('buckets'),
+      ...num('from'),
+      ...num('to'),
+      ...(q.has('since') && { since: q.get('since') as string }),
+    })
+  })
+  return reads
+}

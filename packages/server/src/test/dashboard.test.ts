@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { RunJson } from '@tally/sdk'
 import type { Page } from 'playwright-core'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { closeBrowser, demoServer, killChildren, newPage, SHOTS, track } from './browser-helpers.js'
+import { closeBrowser, demoServer, killChildren, newPage, recordSeriesReads, SHOTS, track } from './browser-helpers.js'
 import { type Child, cliJson, freshDir, REPO, script, startNode } from './test-helpers.js'
 
 const DEMO_DIST = join(REPO, 'packages/server/dist/demo/demo.js')
@@ -311,11 +311,8 @@ describe('the dashboard, in Chromium', () => {
     )
 
     const { page, errors } = await newPage({ width: 1400, height: 1000 })
-    const series: string[] = []
+    const series = recordSeriesReads(page)
     let navigations = 0
-    page.on('request', (r) => {
-      if (r.url().includes('/series?')) series.push(r.url())
-    })
     page.on('framenavigated', (f) => {
       if (f === page.mainFrame()) navigations++
     })
@@ -336,18 +333,11 @@ describe('the dashboard, in Chromium', () => {
     expect(navigations).toBe(1)
     // Each run's history was read once; everything after that asked only for new points
     // (the cursor of the previous answer, or, the first time, from the step after the last held).
-    const history = series.filter((u) => new URL(u).searchParams.has('buckets'))
-    const histories = history.map((u) => {
-      const q = new URL(u)
-      return `${q.pathname}|${q.searchParams.get('key')}`
-    })
+    const histories = series.filter((r) => r.buckets !== undefined).map((r) => `${r.run}|${r.key}`)
     expect(new Set(histories).size, histories.join('\n')).toBe(histories.length)
-    const newOnly = series.filter((u) => !new URL(u).searchParams.has('buckets'))
-    for (const u of newOnly) {
-      const q = new URL(u).searchParams
-      expect(q.has('since') || Number(q.get('from')) > 0, u).toBe(true)
-    }
-    expect(newOnly.filter((u) => u.includes(growerId) && u.includes('since=')).length).toBeGreaterThan(0)
+    const newOnly = series.filter((r) => r.buckets === undefined)
+    for (const r of newOnly) expect(r.since !== undefined || (r.from ?? 0) > 0, JSON.stringify(r)).toBe(true)
+    expect(newOnly.filter((r) => r.run === growerId && r.since !== undefined).length).toBeGreaterThan(0)
     // What the chart holds is exactly what the server has.
     const all = await api<{ steps: number[] }>(`/runs/${growerId}/series?key=train/loss`)
     expect(await pointsOf()).toBeLessThanOrEqual(all.steps.length)
@@ -383,12 +373,7 @@ describe('the dashboard, in Chromium', () => {
   it('re-reads a live chart bucketed when its appended points outgrow two a pixel', async () => {
     const { dir, url } = await demoServer()
     const { page, errors } = await newPage({ width: 1400, height: 1000 })
-    const histories: string[] = []
-    page.on('request', (r) => {
-      const q = new URL(r.url())
-      if (q.pathname.endsWith('/series') && q.searchParams.has('buckets') && q.searchParams.get('key') === 'train/loss')
-        histories.push(q.pathname)
-    })
+    const series = recordSeriesReads(page)
     await page.goto(`${url}/?project=demo&metrics=train/loss`)
     await page.locator('.live-status[data-status="live"]').waitFor()
     const chart = page.locator('.chart[data-metric="train/loss"][data-state="ready"]')
@@ -407,7 +392,7 @@ describe('the dashboard, in Chromium', () => {
     await until('the chart holds every point', async () => Number(await item.getAttribute('data-points')) === all.steps.length)
     // It was read bucketed again (its first read, then at least one re-read), and what is
     // drawn stays within about two points a pixel.
-    expect(histories.filter((p) => p.includes(fastId)).length).toBeGreaterThanOrEqual(2)
+    expect(series.filter((r) => r.run === fastId && r.key === 'train/loss' && r.buckets !== undefined).length).toBeGreaterThanOrEqual(2)
     expect(Number(await page.locator('.chart[data-metric="train/loss"]').getAttribute('data-xs'))).toBeLessThanOrEqual(2 * pixels + 20)
     expect(errors).toEqual([])
     await page.close()

@@ -5,6 +5,7 @@
  */
 import type { ErrorJson, MetricKeyJson, ProjectJson, RunJson, RunPageJson, SeriesBucketsJson } from '@tally/sdk/api'
 import type { SeriesPointsJson } from '../live/live-series'
+import { type BatchAnswer, Batcher } from './batcher'
 
 /** The API's stable error codes, plus `server_unreachable` when no answer came at all. */
 export type ApiErrorCode = ErrorJson['error']['code']
@@ -28,10 +29,20 @@ const PAGE = 1000
 export const seg = encodeURIComponent
 
 /** GET an API v1 path as JSON; every failure is an `ApiError` whose message says what to do. */
-export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+export function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  return requestJson<T>('GET', path, undefined, signal)
+}
+
+/** Send a request to an API v1 path and read its JSON answer; every failure is an `ApiError`. */
+export async function requestJson<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   let res: Response
   try {
-    res = await fetch(`/api/v1${path}`, { headers: { accept: 'application/json' }, ...(signal && { signal }) })
+    res = await fetch(`/api/v1${path}`, {
+      method,
+      headers: { accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+      ...(signal && { signal }),
+    })
   } catch (e) {
     if (signal?.aborted) throw e
     throw new ApiError(
@@ -41,17 +52,17 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
     )
   }
   const text = await res.text()
-  let body: unknown
+  let answer: unknown
   try {
-    body = JSON.parse(text)
+    answer = JSON.parse(text)
   } catch {
     throw new ApiError('internal', `The server answered ${res.status} with something other than JSON; is this a Tally server?`, res.status)
   }
   if (!res.ok) {
-    const error = (body as Partial<ErrorJson>).error
+    const error = (answer as Partial<ErrorJson>).error
     throw new ApiError(error?.code ?? 'internal', error?.message ?? `The server answered ${res.status}.`, res.status)
   }
-  return body as T
+  return answer as T
 }
 
 /** Projects of a workspace, most recently active first. */
@@ -79,9 +90,47 @@ export async function listAllRuns(workspace: string, project: string, signal?: A
   return [...byId.values()]
 }
 
-/** A run's metric keys, with their counts, step ranges and last values. */
+/** A run's metric keys, with their counts, step ranges and last values; the runs asked for at once go in one request. */
 export function listKeys(runId: string, signal?: AbortSignal): Promise<MetricKeyJson[]> {
-  return getJson<MetricKeyJson[]>(`/runs/${seg(runId)}/keys`, signal)
+  return keyReads.read(runId, signal)
+}
+
+/** One read of `POST /series/batch`: what `GET /runs/{id}/series` takes, as fields. */
+interface SeriesRead {
+  run: string
+  key: string
+  from?: number
+  to?: number
+  buckets?: number
+  since?: string
+}
+
+/** The server's limit on reads per batch. */
+const MAX_READS = 1000
+
+/**
+ * Series reads go out together: the charts that come into view at once ask in one request.
+ * A read's own error (its run deleted meanwhile) rejects only that read; the status of such
+ * an error is that of the batch, 200.
+ */
+const seriesReads = new Batcher<SeriesRead, unknown>(
+  async (reads, signal) => answersOf(await requestJson<{ results: unknown[] }>('POST', '/series/batch', { reads }, signal)),
+  MAX_READS,
+  (e) => new ApiError(e.code as ApiErrorCode, e.message, 200),
+)
+
+const keyReads = new Batcher<string, MetricKeyJson[]>(
+  async (runs, signal) => answersOf(await requestJson<{ results: unknown[] }>('POST', '/keys/batch', { runs }, signal)),
+  MAX_READS,
+  (e) => new ApiError(e.code as ApiErrorCode, e.message, 200),
+)
+
+/** A batch's results: each a read's answer, or its `{ error }`. */
+function answersOf<A>({ results }: { results: unknown[] }): BatchAnswer<A>[] {
+  return results.map((r) => {
+    const error = (r as Partial<ErrorJson>).error
+    return error === undefined ? { ok: r as A } : { error }
+  })
 }
 
 /**
@@ -95,10 +144,7 @@ export function readBuckets(
   range: { buckets: number; from?: number; to?: number },
   signal?: AbortSignal,
 ): Promise<SeriesBucketsJson> {
-  const query = new URLSearchParams({ key, buckets: String(range.buckets) })
-  if (range.from !== undefined) query.set('from', String(range.from))
-  if (range.to !== undefined) query.set('to', String(range.to))
-  return getJson<SeriesBucketsJson>(`/runs/${seg(runId)}/series?${query}`, signal)
+  return seriesReads.read({ run: runId, key, ...range }, signal) as Promise<SeriesBucketsJson>
 }
 
 /**
@@ -112,8 +158,5 @@ export function readNewPoints(
   read: { since: string } | { from: number },
   signal?: AbortSignal,
 ): Promise<SeriesPointsJson> {
-  const query = new URLSearchParams({ key })
-  if ('since' in read) query.set('since', read.since)
-  else query.set('from', String(read.from))
-  return getJson<SeriesPointsJson>(`/runs/${seg(runId)}/series?${query}`, signal)
+  return seriesReads.read({ run: runId, key, ...read }, signal) as Promise<SeriesPointsJson>
 }

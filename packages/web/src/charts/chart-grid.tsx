@@ -7,7 +7,7 @@ import type { ChartView } from './chart-view'
 import { sectionsOf } from './metric-keys'
 
 /** Charts draw at most this many runs; the table's filter picks which. */
-export const MAX_CHART_RUNS = 20
+export const MAX_CHART_RUNS = 50
 
 interface Props {
   /** The runs the table shows, in its order. */

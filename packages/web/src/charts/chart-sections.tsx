@@ -44,22 +44,24 @@ export function ChartSections({
           <p>{view.metrics ? 'The search keeps keys containing any of its words.' : 'Log one with run.log({ loss }) and reload.'}</p>
         </Empty>
       )}
-      {sections.map((section) => (
-        <section key={section.name} className="chart-section" data-section={section.name}>
-          <Heading>{section.name || 'metrics'}</Heading>
-          <div className="chart-grid">
-            {section.keys.map((key) => (
-              <MetricChart
-                key={key}
-                metric={key}
-                runs={runsOf(key)}
-                view={view}
-                onZoom={(range) => onView({ ...view, xmin: range?.xmin, xmax: range?.xmax }, true)}
-              />
-            ))}
-          </div>
-        </section>
-      ))}
+      {/* Not while loading: a chart mounted on the first runs' keys would read those alone, then each later run by itself. */}
+      {keys.state !== 'loading' &&
+        sections.map((section) => (
+          <section key={section.name} className="chart-section" data-section={section.name}>
+            <Heading>{section.name || 'metrics'}</Heading>
+            <div className="chart-grid">
+              {section.keys.map((key) => (
+                <MetricChart
+                  key={key}
+                  metric={key}
+                  runs={runsOf(key)}
+                  view={view}
+                  onZoom={(range) => onView({ ...view, xmin: range?.xmin, xmax: range?.xmax }, true)}
+                />
+              ))}
+            </div>
+          </section>
+        ))}
     </>
   )
 }

@@ -1,0 +1,99 @@
+/**
+ * Many series reads in one request, and the metric keys of many runs in one. A chart of 50 runs needs 50 series, and a page of ten
+ * such charts 500: one request each spends more on HTTP than on the reads (measured with
+ * `node bench/dashboard.mjs live50`). Each read is what `GET /runs/{id}/series` answers,
+ * in the order asked; one that fails (a run deleted meanwhile, a stale cursor) answers its
+ * error in place and the others still come back.
+ */
+import { isTallyError, TallyError } from '@tally/sdk'
+import { toPlainJson } from '@tally/sdk/spool'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { RunInfo, Store } from '../store/store.js'
+import { runFor } from './routes-runs.js'
+import { int, MAX_STEP, metricKey, object, runId, str } from './schemas.js'
+
+/** Reads a batch may hold: a page's worth, small enough that one batch is never slow. */
+export const MAX_READS = 1000
+
+export interface SeriesRead {
+  run: string
+  key: string
+  from?: number
+  to?: number
+  buckets?: number
+  since?: string
+}
+
+const read = object(
+  { run: runId, key: metricKey, from: int(0, MAX_STEP), to: int(0, MAX_STEP), buckets: int(1, 100_000), since: str(100) },
+  ['run', 'key'],
+)
+
+export function registerBatchRoutes(app: FastifyInstance, store: Store): void {
+  app.post<{ Body: { reads: SeriesRead[] } }>(
+    '/api/v1/series/batch',
+    {
+      schema: {
+        summary: 'Many series reads at once: each answers as GET /runs/{id}/series would, or with its own error',
+        tags: ['series'],
+        body: object({ reads: { type: 'array', minItems: 1, maxItems: MAX_READS, items: read } }, ['reads']),
+      },
+    },
+    async (request) => {
+      const runs = new Map<string, Promise<RunInfo>>()
+      const results = []
+      // One after another: the reads are short, and the store serializes them anyway.
+      for (const r of request.body.reads) results.push(await answer(store, request, runs, r))
+      return { results }
+    },
+  )
+
+  app.post<{ Body: { runs: string[] } }>(
+    '/api/v1/keys/batch',
+    {
+      schema: {
+        summary: 'The metric keys of many runs at once: each answers as GET /runs/{id}/keys would, or with its own error',
+        tags: ['series'],
+        body: object({ runs: { type: 'array', minItems: 1, maxItems: MAX_READS, items: runId } }, ['runs']),
+      },
+    },
+    async (request) => {
+      const results = []
+      for (const id of request.body.runs)
+        results.push(
+          await refusalOr(async () => {
+            await runFor(store, request, id, 'viewer')
+            return toPlainJson(await store.metricKeys(id))
+          }),
+        )
+      return { results }
+    },
+  )
+}
+
+/** What `read` answers, or its refusal as `{ error }`; anything else (the store is down) fails the request. */
+async function refusalOr(read: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await read()
+  } catch (e) {
+    if (isTallyError(e) && e.code !== 'store_unavailable') return { error: { code: e.code, message: e.message } }
+    throw e
+  }
+}
+
+function answer(store: Store, request: FastifyRequest, runs: Map<string, Promise<RunInfo>>, r: SeriesRead): Promise<unknown> {
+  return refusalOr(async () => {
+    let run = runs.get(r.run)
+    if (run === undefined) {
+      run = runFor(store, request, r.run, 'viewer')
+      runs.set(r.run, run)
+    }
+    await run
+    const range = { ...(r.from !== undefined && { from: r.from }), ...(r.to !== undefined && { to: r.to }) }
+    if (r.buckets !== undefined) {
+      if (r.since !== undefined) throw new TallyError('invalid_query', 'since reads raw points; leave out buckets')
+      return toPlainJson(await store.readBuckets({ runId: r.run, key: r.key, buckets: r.buckets, ...range }))
+    }
+    return toPlainJson(await store.readSeries({ runId: r.run, key: r.key, ...range, ...(r.since !== undefined && { since: r.since }) }))
+  })
+}
