@@ -82,13 +82,28 @@ describe('the Compare page, in Chromium', () => {
     expect(await page.getByLabel('Colour by metric').inputValue()).toBe('val/loss')
     await page.screenshot({ path: join(SHOTS, 'compare-2-parallel.png'), fullPage: true })
 
+    // Brushing the optimizer axis around "sgd" keeps only sgd-momentum; Clear brings the others back.
+    const axis = await page.locator('.pc-axis[data-field="config.optimizer"] > line').boundingBox()
+    if (axis === null) throw new Error('the optimizer axis is not drawn')
+    await page.mouse.move(axis.x, axis.y + axis.height * 0.3)
+    await page.mouse.down()
+    await page.mouse.move(axis.x, axis.y - 6, { steps: 5 })
+    await page.mouse.up()
+    expect(await page.locator('.pc-brushed').textContent()).toContain('1 of 3 runs')
+    expect(await page.locator('.pc-line:not(.filtered)').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-run-id')))).toEqual([
+      runIds[1],
+    ])
+    await page.locator('.pc').screenshot({ path: join(SHOTS, 'compare-3-brush.png') })
+    await page.getByRole('button', { name: 'Clear' }).click()
+    expect(await page.locator('.pc-line.filtered').count()).toBe(0)
+
     // Hovering a line names its run; clicking it opens the run's page.
     const sgd = runIds[1] as string
     const line = page.locator(`.pc-line[data-run-id="${sgd}"]`)
     await line.locator('circle').last().hover()
     expect(await page.locator('.pc-info .pc-run-name').textContent()).toBe('sgd-momentum')
     expect(await line.getAttribute('class')).toContain('hovered')
-    await page.locator('.pc').screenshot({ path: join(SHOTS, 'compare-3-hover.png') })
+    await page.locator('.pc').screenshot({ path: join(SHOTS, 'compare-4-hover.png') })
     await line.locator('circle').last().click()
     await page.waitForURL(new RegExp(`[?&]run=${sgd}$`))
     await page.getByRole('heading', { name: 'sgd-momentum', level: 1 }).waitFor()
@@ -112,12 +127,12 @@ describe('the Compare page, in Chromium', () => {
     expect(await page.locator('.pc-line').count()).toBe(all.total)
     // The live run has more epochs than the others, so epochs differs here.
     expect(await config.locator('tr[data-key="epochs"]').getAttribute('class')).toBe('differs')
-    await page.screenshot({ path: join(SHOTS, 'compare-4-all.png'), fullPage: true })
+    await page.screenshot({ path: join(SHOTS, 'compare-5-all.png'), fullPage: true })
 
     // One run is not a comparison: say so, and link back to the project.
     await page.goto(`${url}/?project=demo&compare=${ids.get('baseline')}`)
     await page.getByRole('heading', { name: 'Pick at least two runs to compare' }).waitFor()
-    await page.screenshot({ path: join(SHOTS, 'compare-5-one-run.png') })
+    await page.screenshot({ path: join(SHOTS, 'compare-6-one-run.png') })
     await page.getByRole('link', { name: 'Back to demo' }).click()
     await page.waitForURL(/\/\?project=demo$/)
     expect(errors).toEqual([])

@@ -1,6 +1,6 @@
 import type { RunJson } from '@tally/sdk/api'
 import { describe, expect, it } from 'vitest'
-import { layoutParallel, MISSING_COLOR, niceTicks, pickMetric, rampColor, scaleFor } from './parallel-coords'
+import { brushedRuns, layoutParallel, MISSING_COLOR, niceTicks, pickMetric, rampColor, scaleFor } from './parallel-coords'
 
 const run = (id: string, config: RunJson['config'], summary: RunJson['summary'] = {}): RunJson =>
   ({ id, name: `run-${id}`, config, summary }) as RunJson
@@ -106,6 +106,26 @@ describe('the parallel-coordinates layout', () => {
     expect(l.axes[0]?.ticks.map((t) => t.label)).toEqual(['1e-5', '1e-4', '0.001', '0.01'])
     expect(l.metricRange).toBeUndefined()
     expect(l.lines.map((x) => x.color)).toEqual([MISSING_COLOR, MISSING_COLOR])
+  })
+
+  it('keeps the runs inside every brushed range, the missing tick included where brushed', () => {
+    const l = layoutParallel(runs, ['config.optimizer', 'config.wd'], 'summary.val/loss')
+    expect(brushedRuns(l, new Map())).toBeUndefined()
+    const sgd = { y0: l.top - 5, y1: l.top + 5 }
+    expect(brushedRuns(l, new Map([['config.optimizer', sgd]]))).toEqual(new Set(['b', 'c']))
+    // Drawn upwards or downwards, the same range.
+    expect(brushedRuns(l, new Map([['config.optimizer', { y0: sgd.y1, y1: sgd.y0 }]]))).toEqual(new Set(['b', 'c']))
+    const missing = { y0: l.missingY - 3, y1: l.missingY + 3 }
+    expect(
+      brushedRuns(
+        l,
+        new Map([
+          ['config.optimizer', sgd],
+          ['summary.val/loss', missing],
+        ]),
+      ),
+    ).toEqual(new Set(['c']))
+    expect(brushedRuns(l, new Map([['config.wd', { y0: l.top + 1, y1: l.top + 2 }]]))).toEqual(new Set())
   })
 
   it('centres a lone axis', () => {

@@ -192,3 +192,27 @@ export function layoutParallel(runs: readonly RunJson[], configFields: readonly 
   }
   return { width, height: HEIGHT, top: TOP, bottom: BOTTOM, missingY: MISSING_Y, axes, lines, metricRange }
 }
+
+/** A brushed range of one axis, in SVG units: from `y0` to `y1`, either way round. */
+export interface Brush {
+  y0: number
+  y1: number
+}
+
+/**
+ * The runs whose line passes inside every brushed range (an axis's "missing" tick counts
+ * where a brush covers it); undefined when nothing is brushed, so every run is shown.
+ */
+export function brushedRuns(layout: ParallelLayout, brushes: ReadonlyMap<string, Brush>): Set<string> | undefined {
+  if (brushes.size === 0) return undefined
+  const kept = new Set<string>()
+  for (const line of layout.lines) {
+    const inside = layout.axes.every((axis, i) => {
+      const brush = brushes.get(axis.field)
+      const y = line.points[i]?.y
+      return brush === undefined || (y !== undefined && y >= Math.min(brush.y0, brush.y1) && y <= Math.max(brush.y0, brush.y1))
+    })
+    if (inside) kept.add(line.runId)
+  }
+  return kept
+}
