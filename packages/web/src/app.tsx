@@ -1,4 +1,5 @@
 import { Link } from './components/link'
+import { ComparePage } from './pages/compare-page'
 import { ProjectPage } from './pages/project-page'
 import { ProjectsPage } from './pages/projects-page'
 import { RunPage } from './pages/run-page'
@@ -25,6 +26,15 @@ export function App() {
           key={`${view.workspace}/${view.project}`}
           workspace={view.workspace}
           project={view.project}
+          params={canonicalParams(url)}
+        />
+      )}
+      {view.page === 'compare' && (
+        <ComparePage
+          key={`${view.workspace}/${view.project}`}
+          workspace={view.workspace}
+          project={view.project}
+          runs={view.runs}
           params={canonicalParams(url)}
         />
       )}

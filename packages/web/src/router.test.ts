@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { canonicalParams, hrefFor, runHref, viewOf } from './router'
+import { canonicalParams, compareHref, hrefFor, runHref, viewOf } from './router'
 
 const view = (href: string) => viewOf(new URL(href, 'http://127.0.0.1:4747'))
 
@@ -33,5 +33,27 @@ describe('the router', () => {
     expect(hrefFor({ project: 'mnist' }, '?project=x&theme=dark&sort=name')).toBe('/?project=mnist&theme=dark')
     expect(hrefFor({ project: 'mnist', theme: 'light' }, '?theme=dark')).toBe('/?project=mnist&theme=light')
     expect(hrefFor({}, '?theme=dark')).toBe('/?theme=dark')
+  })
+
+  it('opens the Compare page of the runs listed, or of every run, and links to it', () => {
+    expect(view('/?project=mnist&compare=r1,r2,%20r1,,r3')).toEqual({
+      page: 'compare',
+      workspace: 'default',
+      project: 'mnist',
+      runs: ['r1', 'r2', 'r3'],
+    })
+    expect(view('/?workspace=vision&project=mnist&compare=all&run=r1')).toEqual({
+      page: 'compare',
+      workspace: 'vision',
+      project: 'mnist',
+      runs: 'all',
+    })
+    expect(view('/?project=mnist&compare=')).toEqual({ page: 'compare', workspace: 'default', project: 'mnist', runs: [] })
+    expect(view('/?compare=r1,r2')).toEqual({ page: 'projects', workspace: 'default' })
+    expect(compareHref('default', 'mnist', ['r1', 'r2'])).toBe('/?project=mnist&compare=r1%2Cr2')
+    expect(compareHref('vision', 'mnist', 'all', { pc_metric: 'val/loss' })).toBe(
+      '/?workspace=vision&project=mnist&compare=all&pc_metric=val%2Floss',
+    )
+    expect(view(compareHref('default', 'mnist', ['r1', 'r2']))).toMatchObject({ page: 'compare', runs: ['r1', 'r2'] })
   })
 })

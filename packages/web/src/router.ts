@@ -13,6 +13,10 @@ export type View =
   | { page: 'projects'; workspace: string }
   | { page: 'project'; workspace: string; project: string }
   | { page: 'run'; workspace: string; project: string; run: string }
+  | { page: 'compare'; workspace: string; project: string; runs: CompareRuns }
+
+/** The runs a Compare page shows: these ids, in this order, or every run of the project. */
+export type CompareRuns = readonly string[] | 'all'
 
 /** The view a URL asks for. */
 export function viewOf(url: URL): View {
@@ -20,6 +24,8 @@ export function viewOf(url: URL): View {
   const workspace = params.get('workspace') || DEFAULT_WORKSPACE
   const project = params.get('project')
   const run = params.get('run')
+  const compare = params.get('compare')
+  if (project && compare !== null) return { page: 'compare', workspace, project, runs: parseCompare(compare) }
   if (project && run) return { page: 'run', workspace, project, run }
   return project ? { page: 'project', workspace, project } : { page: 'projects', workspace }
 }
@@ -43,6 +49,27 @@ export function canonicalParams(url: URL): URLSearchParams {
 /** The link to a run's page. */
 export function runHref(workspace: string, project: string, run: string): string {
   return hrefFor({ workspace: workspace === DEFAULT_WORKSPACE ? undefined : workspace, project, run })
+}
+
+/** `compare=a,b,a` → `['a', 'b']`; `compare=all` → every run of the project. */
+export function parseCompare(value: string): CompareRuns {
+  if (value.trim() === 'all') return 'all'
+  return [...new Set(value.split(',').map((s) => s.trim()))].filter(Boolean)
+}
+
+/** The link to the Compare page of `runs` (`'all'`: every run of the project), with the page's own parameters. */
+export function compareHref(
+  workspace: string,
+  project: string,
+  runs: CompareRuns,
+  params: Record<string, string | undefined> = {},
+): string {
+  return hrefFor({
+    workspace: workspace === DEFAULT_WORKSPACE ? undefined : workspace,
+    project,
+    compare: runs === 'all' ? 'all' : runs.join(','),
+    ...params,
+  })
 }
 
 function decodeSegment(s: string): string {
