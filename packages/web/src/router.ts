@@ -14,10 +14,13 @@ export type View =
   | { page: 'project'; workspace: string; project: string }
   | { page: 'run'; workspace: string; project: string; run: string }
 
-/** The view a URL asks for. */
-export function viewOf(url: URL): View {
+/**
+ * The view a URL asks for. A URL that names no workspace means `fallbackWorkspace`: the
+ * signed-in key's own (a key reaches only one), or `default` on a local server.
+ */
+export function viewOf(url: URL, fallbackWorkspace: string = DEFAULT_WORKSPACE): View {
   const params = canonicalParams(url)
-  const workspace = params.get('workspace') || DEFAULT_WORKSPACE
+  const workspace = params.get('workspace') || fallbackWorkspace
   const project = params.get('project')
   const run = params.get('run')
   if (project && run) return { page: 'run', workspace, project, run }

@@ -55,7 +55,7 @@ describe('POST /api/v1/session', () => {
 
   it('refuses a wrong, revoked or malformed key with 401 unauthorized saying where keys come from', async () => {
     const { t } = await team()
-    const post = (payload: unknown) => t.app.inject({ method: 'POST', url: '/api/v1/session', headers: { host: HOST }, payload })
+    const post = (payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/api/v1/session', headers: { host: HOST }, payload })
     const wrong = await post({ key: 'tally_sk_nope' })
     expect(wrong.statusCode).toBe(401)
     expect(wrong.json().error.code).toBe('unauthorized')
