@@ -1,10 +1,11 @@
 /** The dashboard's sign-in: the session cookie, its CSRF rule, revocation, and local mode. */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runRecord } from '../store/test-records.js'
-import { bearer, keysFor, type TestApp, testApp } from './test-app.js'
+import { bearer, keysFor, sse, type TestApp, testApp } from './test-app.js'
 
 const open: TestApp[] = []
 afterEach(async () => {
@@ -55,7 +56,8 @@ describe('POST /api/v1/session', () => {
 
   it('refuses a wrong, revoked or malformed key with 401 unauthorized saying where keys come from', async () => {
     const { t } = await team()
-    const post = (payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/api/v1/session', headers: { host: HOST }, payload })
+    const post = (payload: Record<string, unknown>) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/session', headers: { host: HOST }, payload })
     const wrong = await post({ key: 'tally_sk_nope' })
     expect(wrong.statusCode).toBe(401)
     expect(wrong.json().error.code).toBe('unauthorized')
@@ -107,6 +109,26 @@ describe('GET and DELETE /api/v1/session', () => {
     expect(after.statusCode).toBe(401)
     expect(after.json().error.code).toBe('unauthorized')
     expect((await t.app.inject({ url: '/api/v1/session', headers: { cookie } })).statusCode).toBe(401)
+  })
+})
+
+describe('event streams carried by the session cookie', () => {
+  it('open with the cookie alone, and end when its key is revoked', async () => {
+    const t = await testApp({ keepAliveMs: 50 })
+    open.push(t)
+    await keysFor(t.store, 'A')
+    await t.store.ingest('w1', [runRecord(1, { id: 'r1' }, { id: 'w1' })], { workspace: 'A' })
+    const { issueKey } = await import('./auth.js')
+    const { key, info } = await issueKey(t.store, 'A', 'viewer')
+    const cookie = await signIn(t, key)
+    await t.app.listen({ host: '127.0.0.1', port: 0 })
+    const events = await sse(`http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/api/v1/runs/r1/events`, undefined, {
+      cookie,
+    })
+    expect(await events.next('hello')).toMatchObject({ run: 'r1' })
+    await t.store.revokeKey(info.id)
+    expect(await events.next('error')).toMatchObject({ code: 'unauthorized' })
+    events.close()
   })
 })
 

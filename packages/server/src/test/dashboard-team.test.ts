@@ -113,6 +113,8 @@ describe('a team server’s dashboard, in Chromium', () => {
     await page.waitForURL(/project=detector/)
     await page.locator('table.runs tbody tr').nth(1).waitFor()
     expect(await page.locator('table.runs tbody tr').count()).toBe(2)
+    // Live updates come over EventSource, which sends no headers: the cookie authenticates it.
+    await page.locator('.live-status[data-status="live"]').waitFor()
 
     // A run page, read-only: its chart draws, and no edit or delete controls exist at all.
     await page.goto(`${url}/?workspace=${WS}&project=detector&run=${baseline}`)
