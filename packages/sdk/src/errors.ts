@@ -52,6 +52,8 @@ export const ERROR_CODES = {
   unauthorized: 'unauthorized',
   /** The key's role does not allow this (HTTP 403); e.g. a viewer key trying to log. */
   forbidden: 'forbidden',
+  /** A write carried by the dashboard's session cookie came from another site's page (HTTP 403). */
+  cross_origin: 'cross_origin',
   /** A request body over the server's limit (HTTP 413). */
   payload_too_large: 'payload_too_large',
   /** The request is not valid JSON or not what the route expects (HTTP 400). */

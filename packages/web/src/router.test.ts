@@ -10,6 +10,13 @@ describe('the router', () => {
     expect(view('/?workspace=vision&project=a%2Fb')).toEqual({ page: 'project', workspace: 'vision', project: 'a/b' })
   })
 
+  it("takes a signed-in key's workspace when the URL names none", () => {
+    const url = (href: string) => new URL(href, 'http://127.0.0.1:4747')
+    expect(viewOf(url('/'), 'vision')).toEqual({ page: 'projects', workspace: 'vision' })
+    expect(viewOf(url('/?project=mnist&run=r1'), 'vision')).toEqual({ page: 'run', workspace: 'vision', project: 'mnist', run: 'r1' })
+    expect(viewOf(url('/?workspace=nlp&project=mnist'), 'vision')).toEqual({ page: 'project', workspace: 'nlp', project: 'mnist' })
+  })
+
   it('opens the run page of a run URL as the SDK prints it', () => {
     expect(view('/vision/mnist/runs/abc')).toEqual({ page: 'run', workspace: 'vision', project: 'mnist', run: 'abc' })
     expect(canonicalParams(new URL('http://h/default/my%20proj/runs/abc?sort=name')).toString()).toBe('sort=name&project=my+proj&run=abc')

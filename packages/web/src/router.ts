@@ -18,10 +18,13 @@ export type View =
 /** The runs a Compare page shows: these ids, in this order, or every run of the project. */
 export type CompareRuns = readonly string[] | 'all'
 
-/** The view a URL asks for. */
-export function viewOf(url: URL): View {
+/**
+ * The view a URL asks for. A URL that names no workspace means `fallbackWorkspace`: the
+ * signed-in key's own (a key reaches only one), or `default` on a local server.
+ */
+export function viewOf(url: URL, fallbackWorkspace: string = DEFAULT_WORKSPACE): View {
   const params = canonicalParams(url)
-  const workspace = params.get('workspace') || DEFAULT_WORKSPACE
+  const workspace = params.get('workspace') || fallbackWorkspace
   const project = params.get('project')
   const run = params.get('run')
   const compare = params.get('compare')

@@ -5,7 +5,7 @@
  */
 import { TallyError } from '@tally/sdk'
 import { Ajv } from 'ajv'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Store } from '../store/store.js'
 import { authenticateKey, isLocalHost, localPrincipal, type Principal } from './auth.js'
 import { clientErrorHandler, errorHandler, frameworkErrorHandler } from './errors.js'
@@ -14,11 +14,14 @@ import { OpenApiCollector } from './openapi.js'
 import { registerBatchRoutes } from './routes-batch.js'
 import { registerIngestRoutes } from './routes-ingest.js'
 import { registerRunRoutes } from './routes-runs.js'
+import { registerSessionRoutes, SESSION_ROUTE } from './routes-session.js'
 import { registerWorkspaceRoutes } from './routes-workspaces.js'
+import { LOCAL_COOKIE, overHttps, sessionCookie } from './session-cookie.js'
 import { DASHBOARD_ROUTES, DEFAULT_WEB_DIR, registerDashboard } from './static.js'
 
 export const VERSION = '0.1.0'
-const PUBLIC_ROUTES = new Set<string>(['/healthz', '/api/v1/openapi.json', ...DASHBOARD_ROUTES])
+/** Team mode: routes that need no key (the session routes check what they need themselves). */
+const PUBLIC_ROUTES = new Set<string>(['/healthz', '/api/v1/openapi.json', SESSION_ROUTE, ...DASHBOARD_ROUTES])
 export const SPOOL_MEDIA_TYPE = 'application/vnd.tally.spool'
 
 export interface AppConfig {
@@ -112,6 +115,20 @@ export async function createApp({ store, config }: AppOptions): Promise<FastifyI
   registerRunRoutes(app, store, hub)
   registerBatchRoutes(app, store)
   registerIngestRoutes(app, store, { recordsLimit })
-  registerDashboard(app, config.webDir ?? DEFAULT_WEB_DIR)
+  registerSessionRoutes(app, store, config.mode)
+  // Local mode: the dashboard's page hands the browser the install token in an HttpOnly,
+  // SameSite=Strict cookie, so run edits work in it with no sign-in. Only a request that
+  // passed the Host check gets the page, and writes carried by the cookie must come from it
+  // (same Origin), so other sites cannot use it. The price: any account on this machine that
+  // can open the page gets write rights, as it already gets read rights; the token file
+  // (0600) still guards scripts that send it themselves.
+  const localToken = config.localToken
+  const onPage =
+    config.mode === 'local' && localToken !== undefined
+      ? (request: FastifyRequest, reply: FastifyReply): void => {
+          reply.header('set-cookie', sessionCookie(LOCAL_COOKIE, localToken, { secure: overHttps(request) }))
+        }
+      : undefined
+  registerDashboard(app, config.webDir ?? DEFAULT_WEB_DIR, onPage)
   return app
 }

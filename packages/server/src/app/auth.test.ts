@@ -9,7 +9,8 @@ import type { ApiKeyRole } from '../store/store.js'
 import { rowsRecord, runRecord } from '../store/test-records.js'
 import { bearer, keysFor, recordBytes, SPOOL, type TestApp, testApp } from './test-app.js'
 
-type Need = ApiKeyRole | 'admin' | 'any'
+/** `public`: answers everyone (the session routes check the key in the body, or clear a cookie). */
+type Need = ApiKeyRole | 'admin' | 'any' | 'public'
 
 interface Route {
   method: string
@@ -47,6 +48,14 @@ async function sacrificialRun(): Promise<string> {
 }
 
 const ROUTES: Route[] = [
+  { method: 'GET', path: '/api/v1/session', need: 'any', make: async () => ({ url: '/api/v1/session' }) },
+  {
+    method: 'POST',
+    path: '/api/v1/session',
+    need: 'public',
+    make: async () => ({ url: '/api/v1/session', ...json({ key: keys.viewer }) }),
+  },
+  { method: 'DELETE', path: '/api/v1/session', need: 'public', make: async () => ({ url: '/api/v1/session' }) },
   { method: 'GET', path: '/api/v1/workspaces', need: 'any', make: async () => ({ url: '/api/v1/workspaces' }) },
   {
     method: 'POST',
@@ -140,6 +149,7 @@ const ROUTES: Route[] = [
 const RANK: Record<ApiKeyRole, number> = { viewer: 0, writer: 1, owner: 2 }
 
 function expected(need: Need, who: string): number | 'ok' {
+  if (need === 'public') return 'ok'
   if (who === 'none') return 401
   if (need === 'any') return 'ok'
   if (need === 'admin') return who === 'admin' ? 'ok' : 403

@@ -10,12 +10,21 @@
  * A local server (`tally ui`) binds 127.0.0.1, answers only requests whose Host header is
  * local (so a web page on another origin cannot reach it through DNS rebinding), and needs
  * its per-install token for writes.
+ *
+ * The dashboard cannot send headers from an EventSource, and should not hold a key where
+ * page scripts can read it, so it carries its credential in an HttpOnly, SameSite=Strict
+ * cookie (session.ts): the API key itself on a team server, checked like a header key on
+ * every request (so revoking the key ends the session at once), and the install token on a
+ * local server. A header always wins over the cookie. Browsers attach cookies to requests
+ * other sites' pages make, so a write carried by the cookie alone must also prove it came
+ * from this server's own page (`requireSameOrigin`).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { TallyError } from '@tally/sdk'
 import type { FastifyRequest } from 'fastify'
 import { DEFAULT_WORKSPACE } from '../store/checks.js'
 import type { ApiKeyInfo, ApiKeyRole, Store } from '../store/store.js'
+import { cookieOf, KEY_COOKIE, LOCAL_COOKIE, requireSameOrigin } from './session-cookie.js'
 
 export const KEY_PREFIX = 'tally_sk_'
 
@@ -60,22 +69,37 @@ export function presentedKey(request: FastifyRequest): string | undefined {
 }
 
 export async function authenticateKey(store: Store, request: FastifyRequest): Promise<Principal> {
-  const key = presentedKey(request)
+  let key = presentedKey(request)
+  if (key === undefined) {
+    key = cookieOf(request, KEY_COOKIE)
+    if (key !== undefined) requireSameOrigin(request)
+  }
   if (key === undefined) {
     throw new TallyError(
       'unauthorized',
-      'this server needs an API key: send "Authorization: Bearer tally_sk_…" (create one with tally keys create)',
+      'this server needs an API key: send "Authorization: Bearer tally_sk_…", or sign in on the dashboard (create a key with tally keys create)',
     )
   }
-  const info = key.startsWith(KEY_PREFIX) && key.length < 200 ? await store.keyByHash(hashKey(key)) : undefined
+  const info = await keyInfo(store, key)
   if (!info)
     throw new TallyError('unauthorized', 'this API key is unknown or revoked; ask a workspace owner for a new one (tally keys create)')
   return { kind: 'key', key: info }
 }
 
+/** The stored key a plaintext key stands for, if it is one and not revoked. */
+export async function keyInfo(store: Store, key: string): Promise<ApiKeyInfo | undefined> {
+  return key.startsWith(KEY_PREFIX) && key.length < 200 ? store.keyByHash(hashKey(key)) : undefined
+}
+
 export function localPrincipal(request: FastifyRequest, token: string): Principal {
   const sent = presentedKey(request) ?? (request.headers['x-tally-token'] as string | undefined)
-  return { kind: 'local', token: typeof sent === 'string' && safeEqual(sent, token) }
+  if (typeof sent === 'string') return { kind: 'local', token: safeEqual(sent, token) }
+  // The dashboard's page set this cookie (static.ts); a write carried by it alone must come
+  // from that page, not from another site the browser has open.
+  const cookie = cookieOf(request, LOCAL_COOKIE)
+  if (cookie === undefined || !safeEqual(cookie, token)) return { kind: 'local', token: false }
+  requireSameOrigin(request)
+  return { kind: 'local', token: true }
 }
 
 function safeEqual(a: string, b: string): boolean {

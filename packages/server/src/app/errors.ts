@@ -17,6 +17,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   run_finished: 409,
   unauthorized: 401,
   forbidden: 403,
+  cross_origin: 403,
   payload_too_large: 413,
   store_unavailable: 503,
   internal: 500,

@@ -83,7 +83,12 @@ export function listSite(dir: string): Map<string, StaticFile> {
  * missing files (a path whose last segment has a dot) keep the API's JSON 404; any other
  * path gets index.html, so a reload on a dashboard URL shows the same view.
  */
-export function registerDashboard(app: FastifyInstance, webDir: string): void {
+export function registerDashboard(
+  app: FastifyInstance,
+  webDir: string,
+  /** Called for every answer that is the dashboard's page (index.html), e.g. to set a cookie. */
+  onPage?: (request: FastifyRequest, reply: FastifyReply) => void,
+): void {
   const files = listSite(webDir)
   const index = files.get('/index.html')
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
@@ -99,6 +104,7 @@ export function registerDashboard(app: FastifyInstance, webDir: string): void {
       }
       return notFound(reply)
     }
+    if (file === index) onPage?.(request, reply)
     return send(request, reply, file)
   }
   for (const route of DASHBOARD_ROUTES) app.get(route, handler)

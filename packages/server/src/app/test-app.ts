@@ -51,9 +51,9 @@ export const bearer = (key: string | undefined): Record<string, string> => (key 
 export const SPOOL = { 'content-type': 'application/vnd.tally.spool' }
 
 /** A minimal SSE reader over fetch: `next(event)` resolves with the data of the next such event. */
-export async function sse(url: string, key: string) {
+export async function sse(url: string, key: string | undefined, headers: Record<string, string> = {}) {
   const controller = new AbortController()
-  const res = await fetch(url, { headers: bearer(key), signal: controller.signal })
+  const res = await fetch(url, { headers: { ...bearer(key), ...headers }, signal: controller.signal })
   if (!res.headers.get('content-type')?.startsWith('text/event-stream'))
     throw new Error(`${url} answered ${res.status}, not an event stream`)
   const reader = (res.body as ReadableStream<Uint8Array>).getReader()

@@ -28,18 +28,36 @@ const PAGE = 1000
 /** A path segment, encoded. */
 export const seg = encodeURIComponent
 
+/**
+ * Called when the API answers 401 `unauthorized`: no key, or the session's key was revoked.
+ * The session (session/session-context.tsx) then shows the sign-in page.
+ */
+const unauthorizedListeners = new Set<(error: ApiError) => void>()
+export function onUnauthorized(listener: (error: ApiError) => void): () => void {
+  unauthorizedListeners.add(listener)
+  return () => unauthorizedListeners.delete(listener)
+}
+
 /** GET an API v1 path as JSON; every failure is an `ApiError` whose message says what to do. */
 export function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   return requestJson<T>('GET', path, undefined, signal)
 }
 
-/** Send a request to an API v1 path and read its JSON answer; every failure is an `ApiError`. */
-export async function requestJson<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+/**
+ * Any API v1 call. The credential travels in the session cookie, which the browser adds;
+ * writes carry the page's Origin, which the server checks against it. A 204 answers undefined.
+ */
+export async function requestJson<T>(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+  signal?: AbortSignal,
+): Promise<T> {
   let res: Response
   try {
     res = await fetch(`/api/v1${path}`, {
       method,
-      headers: { accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }) },
+      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
       ...(body !== undefined && { body: JSON.stringify(body) }),
       ...(signal && { signal }),
     })
@@ -51,18 +69,21 @@ export async function requestJson<T>(method: string, path: string, body?: unknow
       0,
     )
   }
+  if (res.status === 204) return undefined as T
   const text = await res.text()
-  let answer: unknown
+  let json: unknown
   try {
-    answer = JSON.parse(text)
+    json = JSON.parse(text)
   } catch {
     throw new ApiError('internal', `The server answered ${res.status} with something other than JSON; is this a Tally server?`, res.status)
   }
   if (!res.ok) {
-    const error = (answer as Partial<ErrorJson>).error
-    throw new ApiError(error?.code ?? 'internal', error?.message ?? `The server answered ${res.status}.`, res.status)
+    const error = (json as Partial<ErrorJson>).error
+    const failure = new ApiError(error?.code ?? 'internal', error?.message ?? `The server answered ${res.status}.`, res.status)
+    if (res.status === 401 && failure.code === 'unauthorized') for (const listener of unauthorizedListeners) listener(failure)
+    throw failure
   }
-  return answer as T
+  return json as T
 }
 
 /** Projects of a workspace, most recently active first. */

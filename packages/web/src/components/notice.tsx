@@ -40,8 +40,9 @@ export function Failure({ what, error, retry }: { what: string; error: ApiError;
 
 function hint(error: ApiError): string | undefined {
   if (error.code === 'unauthorized') {
-    return 'This team server needs an API key to read it, and signing in from the dashboard is not built yet: use the tally CLI or the HTTP API with TALLY_API_KEY meanwhile.'
+    return 'Reload the page: a team server then asks for an API key, and tally ui hands its dashboard write rights again.'
   }
+  if (error.code === 'cross_origin') return 'Change runs from the dashboard page this server serves, not from another site.'
   if (error.code === 'forbidden') return 'Open the dashboard at http://127.0.0.1 or http://localhost on the machine that runs tally ui.'
   if (error.status >= 500 && error.code !== 'store_unavailable') return 'This is a bug in Tally: please report it with the server’s log.'
   return undefined

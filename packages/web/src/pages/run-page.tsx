@@ -1,6 +1,6 @@
 import './run-page.css'
 import type { RunJson } from '@tally/sdk/api'
-import { useEffect } from 'react'
+import { type ReactNode, useEffect, useState } from 'react'
 import { getRun, type JsonValue } from '../api/runs'
 import { useResource } from '../api/use-resource'
 import { type ChartView, chartViewParams, parseChartView } from '../charts/chart-view'
@@ -10,6 +10,7 @@ import { StatusBadge } from '../components/status-badge'
 import { formatDuration, formatTime } from '../format'
 import { DEFAULT_WORKSPACE, hrefFor, navigate } from '../router'
 import { ConfigTree, ValueTable } from '../run/config-tree'
+import { RunActions } from '../run/run-actions'
 import { RunCharts } from '../run/run-charts'
 import { RunMetadata } from '../run/run-metadata'
 import { argvOf, formatArgv, formatJson, runDurationMs, SHOWN_SYSTEM_KEYS } from '../run/run-values'
@@ -25,9 +26,12 @@ interface Props {
 /** One run: status, times, where and how it ran, its error, config, summary, results, charts and point metadata. */
 export function RunPage({ workspace, project, run: runId, params }: Props) {
   const run = useResource(`run:${runId}`, (signal) => getRun(runId, signal))
+  // The run as an edit on this page left it, until the page loads it again.
+  const [edited, setEdited] = useState<RunJson>()
   const ws = workspace === DEFAULT_WORKSPACE ? undefined : workspace
   const projectHref = hrefFor({ workspace: ws, project })
-  const name = run.state === 'ready' ? run.data.name : runId
+  const shown = run.state === 'ready' ? (edited ?? run.data) : undefined
+  const name = shown?.name ?? runId
 
   useEffect(() => {
     document.title = `${name} · ${project} · Tally`
@@ -67,12 +71,29 @@ export function RunPage({ workspace, project, run: runId, params }: Props) {
           </p>
         </>
       )}
-      {run.state === 'ready' && <RunDetails run={run.data} chartView={chartView} onView={onView} />}
+      {shown !== undefined && (
+        <RunDetails
+          run={shown}
+          chartView={chartView}
+          onView={onView}
+          actions={<RunActions run={shown} onChange={setEdited} projectHref={projectHref} />}
+        />
+      )}
     </main>
   )
 }
 
-function RunDetails({ run, chartView, onView }: { run: RunJson; chartView: ChartView; onView: (v: ChartView, push?: boolean) => void }) {
+function RunDetails({
+  run,
+  chartView,
+  onView,
+  actions,
+}: {
+  run: RunJson
+  chartView: ChartView
+  onView: (v: ChartView, push?: boolean) => void
+  actions: ReactNode
+}) {
   const now = useNow(1000, run.status === 'running')
   const argv = argvOf(run)
   const sys = run.system
@@ -87,6 +108,7 @@ function RunDetails({ run, chartView, onView }: { run: RunJson; chartView: Chart
         <span className="muted">
           id <code>{run.id}</code>
         </span>
+        {actions}
       </header>
       {(run.group !== null || run.tags.length > 0 || run.description) && (
         <p className="run-labels">

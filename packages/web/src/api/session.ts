@@ -1,0 +1,35 @@
+/** The dashboard's sign-in (docs/api.md, "Dashboard sessions"): the key lives in an HttpOnly cookie. */
+import { requestJson } from './client'
+
+export type Role = 'owner' | 'writer' | 'viewer'
+
+/** Who the dashboard is: a team server's key, or the local server's own dashboard. */
+export interface SessionJson {
+  mode: 'local' | 'team'
+  /** The key's workspace; null on a local server, which sees every workspace. */
+  workspace: string | null
+  role: Role
+  name: string | null
+}
+
+/** Who the session cookie is; an `ApiError` `unauthorized` when there is none. */
+export function getSession(signal?: AbortSignal): Promise<SessionJson> {
+  return requestJson<SessionJson>('GET', '/session', undefined, signal)
+}
+
+/** Check `key` and keep it in the session cookie. */
+export function signIn(key: string): Promise<SessionJson> {
+  return requestJson<SessionJson>('POST', '/session', { key })
+}
+
+/** Clear the session cookie. */
+export function signOut(): Promise<void> {
+  return requestJson<void>('DELETE', '/session')
+}
+
+const RANK: Record<Role, number> = { viewer: 0, writer: 1, owner: 2 }
+
+/** Whether a session may do what needs `role` (the server checks again). */
+export function may(session: SessionJson, role: Role): boolean {
+  return RANK[session.role] >= RANK[role]
+}
