@@ -12,23 +12,38 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { chromium } from 'playwright-core'
 import { init } from '../packages/sdk/dist/index.js'
-import { cleanup, report, runs as repeats, tempDir } from './lib.mjs'
+import { cleanup, runs as repeats, report, tempDir } from './lib.mjs'
 
 const SELF = new URL(import.meta.url).pathname
 const CLI = new URL('../packages/server/dist/cli/main.js', import.meta.url).pathname
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const METRICS = ['train/loss', 'train/acc', 'train/lr', 'train/grad_norm', 'val/loss', 'val/acc', 'system/gpu', 'system/cpu', 'system/mem', 'throughput']
+const METRICS = [
+  'train/loss',
+  'train/acc',
+  'train/lr',
+  'train/grad_norm',
+  'val/loss',
+  'val/acc',
+  'system/gpu',
+  'system/cpu',
+  'system/mem',
+  'throughput',
+]
 const LIVE_RUNS = 50
 const HISTORY = 2000
 const LIVE_HZ = 10
 
-const valueOf = (run, key, step) => Math.exp(-step / (400 + run * 7)) * (1 + 0.1 * Math.sin(step * 0.37 + key.length + run)) + key.length / 10
+const metricValue = (run, key, step) =>
+  Math.exp(-step / (400 + run * 7)) * (1 + 0.1 * Math.sin(step * 0.37 + key.length + run)) + key.length / 10
 
 async function main() {
   if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH.`)
   const asked = process.argv.slice(2)
   const want = (name) => asked.length === 0 || asked.includes(name)
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] })
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  })
   try {
     if (want('live50')) await live50(browser)
     if (want('big')) await big(browser)
@@ -115,7 +130,8 @@ async function live50(browser) {
     })
     await page.goto(`${ui.url}/?project=live50`)
     await page.waitForFunction(allReady, METRICS.length, { polling: 'raf', timeout: 60_000 })
-    const stepAt = async () => Math.min(...(await api(ui.url, '/workspaces/default/projects/live50/runs?limit=100')).runs.map((r) => r.lastStep))
+    const stepAt = async () =>
+      Math.min(...(await api(ui.url, '/workspaces/default/projects/live50/runs?limit=100')).runs.map((r) => r.lastStep))
     const seconds = 10
     const before = await stepAt()
     measuring = true
@@ -153,7 +169,9 @@ async function big(browser) {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
       await page.goto(`${ui.url}/?project=big&metrics=loss`)
       const ready = await timeInPage(page, () => document.querySelector('.chart[data-metric="loss"][data-state="ready"]') !== null)
-      const asked = await page.evaluate(() => performance.getEntriesByType('resource').find((e) => /\/series(\/batch|\?)/.test(e.name))?.startTime)
+      const asked = await page.evaluate(
+        () => performance.getEntriesByType('resource').find((e) => /\/series(\/batch|\?)/.test(e.name))?.startTime,
+      )
       drawn.push(ready)
       afterAsk.push(ready - asked)
       // Zoom: drag across 1 % of the plot; time from mouse up until the range is drawn at full resolution.
@@ -194,7 +212,10 @@ async function runs10k(browser) {
   writeManyRuns(dir, { project: 'runs10k', count: N })
   const ui = await startUi(dir)
   try {
-    await until('the 10,000 runs to be ingested', async () => (await api(ui.url, '/workspaces/default/projects/runs10k/runs?limit=1')).total === N)
+    await until(
+      'the 10,000 runs to be ingested',
+      async () => (await api(ui.url, '/workspaces/default/projects/runs10k/runs?limit=1')).total === N,
+    )
     const first = []
     for (let i = 0; i < repeats; i++) {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
@@ -213,15 +234,15 @@ async function runs10k(browser) {
 async function writer(dir) {
   const live = []
   for (let r = 0; r < LIVE_RUNS; r++) {
-    const run = init({ project: 'live50', name: `run-${r}`, dir, config: { lr: 10 ** -(2 + (r % 4)), batch: 32 << r % 3, seed: r } })
-    for (let s = 0; s < HISTORY; s++) run.log(Object.fromEntries(METRICS.map((k) => [k, valueOf(r, k, s)])), { step: s })
+    const run = init({ project: 'live50', name: `run-${r}`, dir, config: { lr: 10 ** -(2 + (r % 4)), batch: 32 << (r % 3), seed: r } })
+    for (let s = 0; s < HISTORY; s++) run.log(Object.fromEntries(METRICS.map((k) => [k, metricValue(r, k, s)])), { step: s })
     live.push(run)
   }
   await Promise.all(live.map((r) => r.flush()))
   console.log('ready')
   let step = HISTORY
   setInterval(() => {
-    for (const [r, run] of live.entries()) run.log(Object.fromEntries(METRICS.map((k) => [k, valueOf(r, k, step)])), { step })
+    for (const [r, run] of live.entries()) run.log(Object.fromEntries(METRICS.map((k) => [k, metricValue(r, k, step)])), { step })
     step++
   }, 1000 / LIVE_HZ)
 }
