@@ -76,7 +76,8 @@ export interface MetricKeyJson {
 /**
  * `GET /api/v1/runs/{id}/series?key=K&buckets=N`: the series cut into buckets of `width`
  * steps (a power of two), column-wise; empty buckets are left out. Per bucket: its first
- * and last step present, min and max value, the value at the last step, and the count.
+ * and last step present, min and max value, the value and wall time (ms since the epoch)
+ * at the last step, and the count.
  */
 export interface SeriesBucketsJson {
   run: string
@@ -88,6 +89,7 @@ export interface SeriesBucketsJson {
     min: JsonNumber[]
     max: JsonNumber[]
     value: JsonNumber[]
+    time: number[]
     count: number[]
   }
 }

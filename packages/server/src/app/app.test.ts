@@ -1,7 +1,7 @@
 /** The HTTP API in-process and over a real port: ingest, runs, series, limits, hostile input, local mode, SSE. */
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { rowsRecord, runRecord, seriesRecord } from '../store/test-records.js'
+import { rowsRecord, runRecord, seriesRecord, T0 } from '../store/test-records.js'
 import { bearer, keysFor, recordBytes, SPOOL, sse, type TestApp, testApp } from './test-app.js'
 
 const open: TestApp[] = []
@@ -175,7 +175,8 @@ describe('runs over HTTP', () => {
       run: 'r1',
       key: 'm/x',
       width: 2,
-      buckets: { first: [0, 2], last: [1, 3], min: [1, -1], max: [1, 'Infinity'], count: [2, 2] },
+      // seriesRecord's times are T0 + step.
+      buckets: { first: [0, 2], last: [1, 3], min: [1, -1], max: [1, 'Infinity'], time: [T0 + 1, T0 + 3], count: [2, 2] },
     })
     const later = (await t.app.inject({ url: `/api/v1/runs/r1/series?key=m%2Fx&since=${raw.cursor}`, headers: bearer(keys.viewer) })).json()
     expect(later.steps).toEqual([])

@@ -241,7 +241,7 @@ export function registerRunRoutes(app: FastifyInstance, store: Store, hub: Event
     '/api/v1/runs/:id/series',
     {
       schema: {
-        summary: 'One metric series: raw points, a step range, buckets (min/max/last/count), or new points since a cursor',
+        summary: 'One metric series: raw points, a step range, buckets (min/max/last/time/count), or new points since a cursor',
         tags: ['series'],
         params: runParams,
         querystring: object({ key: metricKey, from: queryInt, to: queryInt, buckets: queryInt, since: str(100) }, ['key']),

@@ -1,7 +1,8 @@
 /**
  * Metrics that look like an image classifier training, for the demo project: a noisy loss
  * that decays to a floor, accuracy that follows it, a warmup-then-cosine (or step) learning
- * rate, validation every 100 steps, and system metrics every 10. Deterministic per seed, so
+ * rate, the epoch (fractional, so charts can use it as x), validation every 100 steps, and
+ * system metrics every 10. Deterministic per seed, so
  * the demo looks the same every time.
  */
 
@@ -52,7 +53,13 @@ export function simulate(setup: TrainingSetup): (step: number) => Record<string,
     const spike = random.uniform() < setup.spikes ? 0.6 + random.uniform() : 0
     const loss = Math.max(0.01, clean * (1 + (0.06 + setup.noise) * random.gaussian()) + spike)
     const acc = Math.min(0.999, Math.max(0.05, 1 - clean / 2.45 + 0.015 * random.gaussian()))
-    const out: Record<string, number> = { 'train/loss': loss, 'train/acc': acc, 'train/lr': learningRate(setup, step) }
+    const out: Record<string, number> = {
+      'train/loss': loss,
+      'train/acc': acc,
+      'train/lr': learningRate(setup, step),
+      // As a data loader counts it: epochs done, planned over the schedule's steps.
+      'train/epoch': ((step + 1) * setup.config.epochs) / setup.steps,
+    }
     if (step % 100 === 99) {
       const overfit = setup.overfitFrom !== undefined && progress > setup.overfitFrom ? 0.6 * (progress - setup.overfitFrom) : 0
       out['val/loss'] = clean * 1.08 + overfit + 0.01 * random.gaussian()

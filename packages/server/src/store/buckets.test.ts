@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { BucketBuilder, bucketCount, bucketWidth, downsample } from './buckets.js'
 import { bruteBuckets, bucketRows } from './test-records.js'
 
+/** Wall times that are not a multiple of steps, as a real run's are. */
+const timeOf = (step: number): number => 1_700_000_000_000 + step * 7 + (step % 5)
+const times = (steps: number[]): Float64Array => Float64Array.from(steps, timeOf)
+
 /** A deterministic pseudo-random sequence, so a failure can be replayed. */
 function rng(seed: number): () => number {
   let x = seed
@@ -53,6 +57,7 @@ describe('downsample', () => {
     }
     const S = Float64Array.from(steps)
     const V = Float64Array.from(values)
+    const T = Float64Array.from(steps, timeOf)
     for (const [buckets, from, to] of [
       [1000, steps[0], steps.at(-1)],
       [37, steps[0], steps.at(-1)],
@@ -60,15 +65,16 @@ describe('downsample', () => {
       [1, 0, 2 ** 40],
       [100_000, 100, 3000],
     ] as [number, number, number][]) {
-      const got = downsample(S, V, buckets, from, to)
+      const got = downsample(S, V, T, buckets, from, to)
       expect(got.width).toBe(bucketWidth(from, to, buckets))
       expect(got.buckets.count.length).toBeLessThanOrEqual(buckets)
       expect(bucketRows(got.buckets)).toEqual(bruteBuckets(steps, values, got.width, from, to))
+      expect(Array.from(got.buckets.time)).toEqual(Array.from(got.buckets.last, timeOf))
     }
   })
 
   it('leaves empty buckets out and aligns buckets to multiples of the width', () => {
-    const got = downsample(Float64Array.from([0, 1, 2, 9, 10, 63]), Float64Array.from([1, 2, 3, 4, 5, 6]), 8)
+    const got = downsample(Float64Array.from([0, 1, 2, 9, 10, 63]), Float64Array.from([1, 2, 3, 4, 5, 6]), times([0, 1, 2, 9, 10, 63]), 8)
     expect(got.width).toBe(8)
     expect(bucketRows(got.buckets)).toEqual([
       { first: 0, last: 2, min: 1, max: 3, value: 3, count: 3 },
@@ -81,6 +87,7 @@ describe('downsample', () => {
     const got = downsample(
       Float64Array.from([0, 1, 2, 3]),
       Float64Array.from([Number.NaN, Number.NaN, Number.NEGATIVE_INFINITY, 1]),
+      times([0, 1, 2, 3]),
       2,
       0,
       3,
@@ -94,7 +101,7 @@ describe('downsample', () => {
 
   it('works with steps near 2^53', () => {
     const top = 2 ** 53 - 1
-    const got = downsample(Float64Array.from([top - 3, top - 1, top]), Float64Array.from([1, 5, 2]), 2, top - 3, top)
+    const got = downsample(Float64Array.from([top - 3, top - 1, top]), Float64Array.from([1, 5, 2]), times([1, 2, 3]), 2, top - 3, top)
     expect(bucketRows(got.buckets)).toEqual(bruteBuckets([top - 3, top - 1, top], [1, 5, 2], got.width, top - 3, top))
   })
 })
@@ -105,6 +112,7 @@ describe('BucketBuilder', () => {
     const n = 5000
     const steps = Float64Array.from({ length: n }, (_, i) => i * 2)
     const values = Float64Array.from({ length: n }, () => (next() < 0.05 ? Number.NaN : next()))
+    const times = Float64Array.from(steps, timeOf)
     const w = 64
     const expected = bruteBuckets(steps, values, w, 0, steps[n - 1] as number)
     // Feed blocks of varying size; those inside one bucket go in as stats.
@@ -117,12 +125,14 @@ describe('BucketBuilder', () => {
       if (builder.sameBucket(first, last)) {
         const block = bruteBuckets(steps.subarray(a, b), values.subarray(a, b), w, first, last)[0]
         if (block === undefined) throw new Error('empty block')
-        builder.addBlock(first, last, b - a, block.min, block.max, block.value)
+        builder.addBlock(first, last, b - a, block.min, block.max, block.value, times[b - 1] as number)
       } else {
-        builder.addPoints(steps, values, a, b)
+        builder.addPoints(steps, values, times, a, b)
       }
       a = b
     }
-    expect(bucketRows(builder.finish())).toEqual(expected)
+    const got = builder.finish()
+    expect(bucketRows(got)).toEqual(expected)
+    expect(Array.from(got.time)).toEqual(Array.from(got.last, timeOf))
   })
 })

@@ -43,6 +43,7 @@ export class BucketBuilder {
   private min: Float64Array
   private max: Float64Array
   private value: Float64Array
+  private time: Float64Array
   private count: Float64Array
 
   /** `capacity` is a hint: the most buckets expected. */
@@ -54,6 +55,7 @@ export class BucketBuilder {
     this.min = new Float64Array(n)
     this.max = new Float64Array(n)
     this.value = new Float64Array(n)
+    this.time = new Float64Array(n)
     this.count = new Float64Array(n)
   }
 
@@ -75,11 +77,12 @@ export class BucketBuilder {
     this.min = grown(this.min, n)
     this.max = grown(this.max, n)
     this.value = grown(this.value, n)
+    this.time = grown(this.time, n)
     this.count = grown(this.count, n)
   }
 
   /** Add points [start, end); their steps must be increasing and above every step added before. */
-  addPoints(steps: Float64Array, values: Float64Array, start: number, end: number): void {
+  addPoints(steps: Float64Array, values: Float64Array, times: Float64Array, start: number, end: number): void {
     if (start >= end) return
     const w = this.width
     let k = this.size - 1
@@ -100,6 +103,7 @@ export class BucketBuilder {
           if (i > start) {
             this.last[k] = steps[i - 1] as number
             this.value[k] = values[i - 1] as number
+            this.time[k] = times[i - 1] as number
           }
         }
         const b = Math.floor(s / w)
@@ -121,17 +125,20 @@ export class BucketBuilder {
     this.count[k] = count
     this.last[k] = steps[end - 1] as number
     this.value[k] = values[end - 1] as number
+    this.time[k] = times[end - 1] as number
   }
 
   /**
    * Add a block of `count` points whose steps all lie in one bucket, by its stats: first and
-   * last step, min and max ignoring NaN (NaN when all are NaN), and the value at the last step.
+   * last step, min and max ignoring NaN (NaN when all are NaN), and the value and wall time
+   * at the last step.
    */
-  addBlock(first: number, last: number, count: number, min: number, max: number, lastValue: number): void {
+  addBlock(first: number, last: number, count: number, min: number, max: number, lastValue: number, lastTime: number): void {
     const b = Math.floor(first / this.width)
     const k = b === this.current && this.size > 0 ? this.size - 1 : this.open(b, first)
     this.last[k] = last
     this.value[k] = lastValue
+    this.time[k] = lastTime
     this.count[k] = (this.count[k] as number) + count
     if (!Number.isNaN(min) && !(min >= (this.min[k] as number))) this.min[k] = min
     if (!Number.isNaN(max) && !(max <= (this.max[k] as number))) this.max[k] = max
@@ -150,6 +157,7 @@ export class BucketBuilder {
       min: this.min.slice(0, n),
       max: this.max.slice(0, n),
       value: this.value.slice(0, n),
+      time: this.time.slice(0, n),
       count: this.count.slice(0, n),
     }
   }
@@ -174,6 +182,7 @@ export function lowerBound(steps: Float64Array, target: number, start = 0, end =
 export function downsample(
   steps: Float64Array,
   values: Float64Array,
+  times: Float64Array,
   buckets: number,
   from = steps[0] ?? 0,
   to = steps[steps.length - 1] ?? 0,
@@ -182,6 +191,6 @@ export function downsample(
   const start = lowerBound(steps, from)
   const end = lowerBound(steps, to + 1, start)
   const builder = new BucketBuilder(width, Math.min(end - start, bucketCount(from, Math.max(from, to), width)))
-  builder.addPoints(steps, values, start, end)
+  builder.addPoints(steps, values, times, start, end)
   return { width, buckets: builder.finish() }
 }

@@ -105,7 +105,8 @@ function writeVarint(buf: Uint8Array, p: number, v: number): number {
 const zigzag = (v: number): number => (v < 0 ? -2 * v - 1 : 2 * v)
 const unzigzag = (u: number): number => (u % 2 === 1 ? -(u + 1) / 2 : u / 2)
 
-function clampTime(t: number): number {
+/** A point's time as a chunk stores it: whole milliseconds within ±2^50. */
+export function storedTime(t: number): number {
   if (Number.isNaN(t)) return 0
   return Math.round(Math.min(TIME_LIMIT, Math.max(-TIME_LIMIT, t)))
 }
@@ -137,10 +138,10 @@ export function encodeChunk(cols: PointColumns, start: number, end: number): Buf
     p = writeVarint(buf, p, s - prev)
     prev = s
   }
-  let prevTime = clampTime(times[start] as number)
+  let prevTime = storedTime(times[start] as number)
   p = writeVarint(buf, p, zigzag(prevTime))
   for (let i = start + 1; i < end; i++) {
-    const t = clampTime(times[i] as number)
+    const t = storedTime(times[i] as number)
     p = writeVarint(buf, p, zigzag(t - prevTime))
     prevTime = t
   }

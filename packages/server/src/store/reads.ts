@@ -5,7 +5,7 @@
  */
 import { TallyError } from '@tally/sdk'
 import { BucketBuilder, type Buckets, bucketCount, bucketWidth, lowerBound, MAX_BUCKETS } from './buckets.js'
-import { CHUNK_POINTS, decodeChunk, MAX_STEP, type PointColumns } from './chunks.js'
+import { CHUNK_POINTS, decodeChunk, MAX_STEP, type PointColumns, pointColumns } from './chunks.js'
 import { invalidQuery } from './errors.js'
 import { parseObject } from './rows.js'
 import type { BucketQuery, MetadataQuery, PointMetadata, SeriesQuery } from './store.js'
@@ -106,8 +106,8 @@ export function pointsWithin(cols: PointColumns, lo: number, hi: number): PointC
   return { steps: cols.steps.slice(a, b), times: cols.times.slice(a, b), values: cols.values.slice(a, b) }
 }
 
-/** Where bucketed reads decode a chunk: no times array, so times are not decoded. Used within one synchronous call. */
-const scratch = { steps: new Float64Array(CHUNK_POINTS), values: new Float64Array(CHUNK_POINTS) }
+/** Where bucketed reads decode a chunk. Used within one synchronous call. */
+const scratch = pointColumns(CHUNK_POINTS)
 
 /** A bucketed read (`Store.readBuckets`) checked before anything is read; returns its step range. */
 export function checkBucketQuery(query: BucketQuery): StepRange {
@@ -136,18 +136,28 @@ export class BucketRead {
 
   /**
    * A stored chunk overlapping [lo, hi], in step order, with its stats (NaN where none). Its
-   * blob may be null when the chunk lies inside the range and inside one bucket: its stats
-   * are then the bucket's.
+   * blob may be null when the chunk lies inside the range and inside one bucket and its
+   * last point's time is stored (`lastTime` not null): its stats are then the bucket's.
+   * Chunks written before that time was kept have it null and are decoded.
    */
-  addChunk(first: number, last: number, n: number, min: number, max: number, lastValue: number, data: Uint8Array | null): void {
+  addChunk(
+    first: number,
+    last: number,
+    n: number,
+    min: number,
+    max: number,
+    lastValue: number,
+    lastTime: number | null,
+    data: Uint8Array | null,
+  ): void {
     if (last < this.lo) return
     if (data === null) {
-      this.builder.addBlock(first, last, n, min, max, lastValue)
+      this.builder.addBlock(first, last, n, min, max, lastValue, lastTime ?? Number.NaN)
       return
     }
     const k = decodeChunk(data, scratch, 0)
     const a = lowerBound(scratch.steps, this.lo, 0, k)
-    this.builder.addPoints(scratch.steps, scratch.values, a, lowerBound(scratch.steps, this.hi + 1, a, k))
+    this.builder.addPoints(scratch.steps, scratch.values, scratch.times, a, lowerBound(scratch.steps, this.hi + 1, a, k))
   }
 
   finish(): Buckets {

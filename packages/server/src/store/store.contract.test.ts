@@ -477,6 +477,34 @@ for (const kind of STORE_KINDS) {
         ])
       })
 
+      it('gives each bucket the wall time of its last point, from chunk stats and decoded chunks alike', async () => {
+        const store = await fresh()
+        // Irregular times, so a time taken from the wrong point shows.
+        const timeOf = (s: number): number => T0 + s * 10 + (s % 7)
+        const steps = range(0, 5000)
+        await run(store, 'w1', 'r1', [seriesRecord(2, 'x', steps, steps, steps.map(timeOf))])
+        const times = (b: { buckets: { last: Float64Array; time: Float64Array } }): [number[], number[]] => [
+          Array.from(b.buckets.time),
+          Array.from(b.buckets.last, timeOf),
+        ]
+        // Whole chunks inside wide buckets (answered from stats), then buckets narrower than a chunk (decoded).
+        for (const [buckets, from, to] of [
+          [2, undefined, undefined],
+          [5, 0, 4999],
+          [300, undefined, undefined],
+          [7, 1234, 4321],
+        ] as [number, number | undefined, number | undefined][]) {
+          const got = await store.readBuckets({ runId: 'r1', key: 'x', buckets, from, to })
+          const [time, expected] = times(got)
+          expect(time).toEqual(expected)
+        }
+        // The tail chunk, extended by a later record, carries its new last time.
+        await store.ingest('w1', [seriesRecord(3, 'x', range(5000, 5100), range(5000, 5100), range(5000, 5100).map(timeOf))])
+        const [time, expected] = times(await store.readBuckets({ runId: 'r1', key: 'x', buckets: 1 }))
+        expect(time).toEqual(expected)
+        expect(time).toEqual([timeOf(5099)])
+      })
+
       it('returns only new points after a since cursor, and everything with reset after a rewrite', async () => {
         const store = await fresh()
         await run(store, 'w1', 'r1', [seriesRecord(2, 'x', range(0, 10), range(0, 10))])

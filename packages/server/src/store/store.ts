@@ -77,7 +77,7 @@ export interface Store {
    * [b*w, (b+1)*w - 1]), so boundaries stay put as points arrive, and w is the smallest
    * power of two for which [from, to] touches no more than `buckets` of them.
    * Empty buckets are left out. Per bucket: first and last step present, min and max value,
-   * the value at the last step, and the count. NaN is ignored by min and max (a bucket of
+   * the value and wall time at the last step, and the count. NaN is ignored by min and max (a bucket of
    * only NaN has NaN for both); ±Infinity take part. Deterministic.
    */
   readBuckets(query: BucketQuery): Promise<SeriesBuckets>
@@ -321,6 +321,8 @@ export interface SeriesBuckets {
     min: Float64Array
     max: Float64Array
     value: Float64Array
+    /** Wall time (ms since the epoch) of the point at the last step. */
+    time: Float64Array
     count: Float64Array
   }
 }

@@ -227,6 +227,7 @@ describe('the dashboard, in Chromium', () => {
       'system/gpu_util_percent',
       'system/memory_gb',
       'train/acc',
+      'train/epoch',
       'train/loss',
       'train/lr',
       'val/acc',

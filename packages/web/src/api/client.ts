@@ -181,3 +181,16 @@ export function readNewPoints(
 ): Promise<SeriesPointsJson> {
   return seriesReads.read({ run: runId, key, ...read }, signal) as Promise<SeriesPointsJson>
 }
+
+/** One run's raw points of `key` over the inclusive steps [from, to] (all when not given): every point, for a download. */
+export function readSeries(
+  runId: string,
+  key: string,
+  range: { from?: number; to?: number },
+  signal?: AbortSignal,
+): Promise<SeriesPointsJson> {
+  const query = new URLSearchParams({ key })
+  if (range.from !== undefined) query.set('from', String(range.from))
+  if (range.to !== undefined) query.set('to', String(range.to))
+  return getJson<SeriesPointsJson>(`/runs/${seg(runId)}/series?${query}`, signal)
+}

@@ -2,7 +2,13 @@ import type { SeriesBucketsJson } from '@tally/sdk/api'
 import { describe, expect, it } from 'vitest'
 import { bucketSeries, bucketsFor, forLogScale } from './bucket-series'
 
-const answer = (b: SeriesBucketsJson['buckets'], width = 4): SeriesBucketsJson => ({ run: 'r', key: 'k', width, buckets: b })
+/** Buckets as the API answers them, each bucket's time 10 ms a step. */
+const answer = (b: Omit<SeriesBucketsJson['buckets'], 'time'>, width = 4): SeriesBucketsJson => ({
+  run: 'r',
+  key: 'k',
+  width,
+  buckets: { ...b, time: b.last.map((s) => 10 * s) },
+})
 
 describe('bucketsFor', () => {
   it('asks for one bucket a pixel, within what the API takes', () => {
@@ -16,7 +22,7 @@ describe('bucketsFor', () => {
 describe('bucketSeries', () => {
   it('draws the last value as the line and min/max as the band where a bucket holds several points', () => {
     const s = bucketSeries(answer({ first: [0, 4], last: [3, 7], min: [0.5, 2], max: [9, 2], value: [1, 2], count: [4, 1] }))
-    expect(s).toEqual({ x: [3, 7], line: [1, 2], lo: [0.5, 2], hi: [9, 2], points: 5 })
+    expect(s).toEqual({ x: [3, 7], line: [1, 2], lo: [0.5, 2], hi: [9, 2], time: [30, 70], points: 5, width: 4 })
   })
 
   it('keeps a metric logged every 100 steps as single points at their own steps, not a block', () => {

@@ -29,8 +29,12 @@ export interface RunSeries {
   line: (number | null)[]
   lo: (number | null)[]
   hi: (number | null)[]
+  /** Wall time (ms since the epoch) of the point at each x. */
+  time: number[]
   /** Points the buckets hold, all together. */
   points: number
+  /** Bucket width in steps (1: raw points), for joining with another metric read alike. */
+  width: number
 }
 
 const drawable = (v: number): number | null => (Number.isFinite(v) ? v : null)
@@ -38,7 +42,15 @@ const drawable = (v: number): number | null => (Number.isFinite(v) ? v : null)
 export function bucketSeries(answer: SeriesBucketsJson): RunSeries {
   const b = answer.buckets
   const n = b.last.length
-  const out: RunSeries = { x: new Array(n), line: new Array(n), lo: new Array(n), hi: new Array(n), points: 0 }
+  const out: RunSeries = {
+    x: new Array(n),
+    line: new Array(n),
+    lo: new Array(n),
+    hi: new Array(n),
+    time: [...b.time],
+    points: 0,
+    width: answer.width,
+  }
   for (let i = 0; i < n; i++) {
     out.x[i] = b.last[i] as number
     const value = drawable(numberOf(b.value[i] as JsonNumber))

@@ -4,7 +4,7 @@ import { chartData } from './chart-data'
 const run = (id: string, x: number[], line: (number | null)[]) => ({
   id,
   name: id,
-  series: { x, line, lo: line, hi: line, points: x.length },
+  series: { x, step: x, line, lo: line, hi: line, time: x.map((s) => 1000 * s), points: x.length, width: 1 },
 })
 
 describe('chartData', () => {
@@ -18,6 +18,7 @@ describe('chartData', () => {
     expect(data[5]).toEqual([1, undefined, 2])
     expect(data[6]).toEqual([undefined, 5, 6])
     expect(points).toBe(4)
+    expect(columns[1]?.steps).toEqual([undefined, 1, 2])
   })
 
   it('with smoothing, keeps the raw line beside the smoothed one', () => {

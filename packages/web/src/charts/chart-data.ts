@@ -4,13 +4,14 @@
  * drawn over bands and raw lines whatever the run order.
  */
 import { alignColumns, type Ys } from './align'
-import { forLogScale, type RunSeries } from './bucket-series'
+import { forLogScale } from './bucket-series'
 import { smooth } from './smoothing'
+import type { XSeries } from './x-axis'
 
 export interface ChartRun {
   id: string
   name: string
-  series: RunSeries
+  series: XSeries
 }
 
 /** Where each run's columns sit in `data` (uPlot series indices; 0 is x). */
@@ -20,6 +21,8 @@ export interface RunColumns {
   lo: number
   raw?: number
   line: number
+  /** The step of this run's point at each x (undefined where it has none), for the legend; not drawn. */
+  steps: Ys
 }
 
 export interface ChartData {
@@ -34,16 +37,16 @@ export function chartData(runs: readonly ChartRun[], smoothing: number, log: boo
   const [xs, ...cols] = alignColumns(
     runs.map((r) => ({
       x: r.series.x,
-      ys: [r.series.hi, r.series.lo, r.series.line, smoothed ? smooth(r.series.line, smoothing) : r.series.line],
+      ys: [r.series.hi, r.series.lo, r.series.line, smoothed ? smooth(r.series.line, smoothing) : r.series.line, r.series.step],
     })),
   )
   const n = runs.length
   const at = (run: number, k: number): Ys => {
-    const ys = cols[run * 4 + k] as Ys
+    const ys = cols[run * 5 + k] as Ys
     return log ? forLogScale(ys) : ys
   }
   const data: [number[], ...Ys[]] = [xs]
-  const columns: RunColumns[] = runs.map((run) => ({ run, hi: 0, lo: 0, line: 0 }))
+  const columns: RunColumns[] = runs.map((run, i) => ({ run, hi: 0, lo: 0, line: 0, steps: cols[i * 5 + 4] as Ys }))
   for (let i = 0; i < n; i++) {
     const c = columns[i] as RunColumns
     c.hi = data.push(at(i, 0)) - 1

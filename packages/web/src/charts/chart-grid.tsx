@@ -5,6 +5,7 @@ import { useLivePoints } from '../live/live-context'
 import { ChartSections } from './chart-sections'
 import type { ChartView } from './chart-view'
 import { sectionsOf } from './metric-keys'
+import { XAxisSelect } from './x-axis-select'
 
 /** Charts draw at most this many runs; the table's filter picks which. */
 export const MAX_CHART_RUNS = 50
@@ -17,7 +18,7 @@ interface Props {
   onView: (view: ChartView, push?: boolean) => void
 }
 
-/** One chart per metric key of the shown runs, in sections by key prefix, with a metric search, smoothing and log y. */
+/** One chart per metric key of the shown runs, in sections by key prefix, with a metric search, x axis, smoothing and log y. */
 export function ChartGrid({ runs, view, onView }: Props) {
   const charted = runs.slice(0, MAX_CHART_RUNS)
   const ids = charted.map((r) => r.id).join(',')
@@ -34,11 +35,13 @@ export function ChartGrid({ runs, view, onView }: Props) {
     view.metrics,
   )
   const zoomed = view.xmin !== undefined
+  const allKeys = [...new Set([...keysOf.values()].flatMap((s) => [...s]))]
 
   return (
     <section className="charts" aria-label="Charts">
       <div className="toolbar chart-controls">
         <MetricSearch value={view.metrics} onChange={(metrics) => onView({ ...view, metrics })} />
+        <XAxisSelect value={view.xAxis} keys={allKeys} onChange={(xAxis) => onView({ ...view, xAxis })} />
         <SmoothingSlider value={view.smoothing} onChange={(smoothing) => onView({ ...view, smoothing })} />
         <label className="check">
           <input type="checkbox" checked={view.log} onChange={(e) => onView({ ...view, log: e.target.checked })} /> Log y

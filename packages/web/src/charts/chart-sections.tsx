@@ -57,6 +57,7 @@ export function ChartSections({
                   runs={runsOf(key)}
                   view={view}
                   onZoom={(range) => onView({ ...view, xmin: range?.xmin, xmax: range?.xmax }, true)}
+                  onFull={(full) => onView({ ...view, full: full ? key : undefined }, true)}
                 />
               ))}
             </div>

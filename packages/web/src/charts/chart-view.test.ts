@@ -4,7 +4,7 @@ import { chartViewParams, parseChartView, stepRange } from './chart-view'
 describe('parseChartView', () => {
   it("reads Trackio's embedding parameters", () => {
     const view = parseChartView(new URLSearchParams('smoothing=0.6&xmin=100&xmax=250.5&metrics=loss&yscale=log'))
-    expect(view).toEqual({ smoothing: 0.6, xmin: 100, xmax: 250.5, metrics: 'loss', log: true })
+    expect(view).toEqual({ smoothing: 0.6, xmin: 100, xmax: 250.5, metrics: 'loss', log: true, xAxis: 'step' })
     expect(stepRange(view)).toEqual({ from: 100, to: 251 })
   })
 
@@ -23,14 +23,30 @@ describe('parseChartView', () => {
       xmin: undefined,
       xmax: undefined,
       yscale: undefined,
+      x_axis: undefined,
+      full: undefined,
     })
-    const view = parseChartView(new URLSearchParams('smoothing=0.9&xmin=1&xmax=2'))
+    const view = parseChartView(new URLSearchParams('smoothing=0.9&xmin=1&xmax=2&x_axis=train%2Fepoch&full=loss'))
+    expect(view.xAxis).toEqual({ metric: 'train/epoch' })
     const set = Object.entries(chartViewParams(view)).filter((e): e is [string, string] => e[1] !== undefined)
     expect(set).toEqual([
       ['smoothing', '0.9'],
       ['xmin', '1'],
       ['xmax', '2'],
+      ['x_axis', 'train/epoch'],
+      ['full', 'loss'],
     ])
     expect(parseChartView(new URLSearchParams(set))).toEqual(view)
+  })
+
+  it('reads x_axis as the step, wall time, relative time or a metric key', () => {
+    const x = (q: string) => parseChartView(new URLSearchParams(q)).xAxis
+    expect(x('')).toBe('step')
+    expect(x('x_axis=step')).toBe('step')
+    expect(x('x_axis=wall')).toBe('wall')
+    expect(x('x_axis=time')).toBe('relative')
+    expect(x('x_axis=relative')).toBe('relative')
+    expect(x('x_axis=eval%2Facc')).toEqual({ metric: 'eval/acc' })
+    expect(chartViewParams(parseChartView(new URLSearchParams('x_axis=step'))).x_axis).toBeUndefined()
   })
 })

@@ -1,9 +1,13 @@
 /**
  * What the chart grid shows, from the URL, under Trackio's embedding parameter names:
  * `smoothing` (0 to 0.999), `xmin` and `xmax` (the step range zoomed into), `metrics` (the
- * metric search). `yscale=log` draws every y axis logarithmic.
+ * metric search), `x_axis` (`step`, the default; `wall`, wall clock; `relative` (or Trackio's
+ * `time`), seconds since the run began; or a metric key: see x-axis.ts). The zoomed range is in steps whatever the
+ * x axis, so a link keeps its points when the axis changes. `yscale=log` draws every y axis
+ * logarithmic; `full=<metric key>` shows that chart alone, filling the window.
  */
 import { parseSmoothing } from './smoothing'
+import { parseXAxis, type XAxis, xAxisParam } from './x-axis'
 
 export interface ChartView {
   smoothing: number
@@ -12,6 +16,9 @@ export interface ChartView {
   xmax?: number
   metrics: string
   log: boolean
+  xAxis: XAxis
+  /** The metric key of the chart shown full-window. */
+  full?: string
 }
 
 const num = (text: string | null): number | undefined => {
@@ -28,7 +35,9 @@ export function parseChartView(params: URLSearchParams): ChartView {
     smoothing: parseSmoothing(params.get('smoothing')),
     metrics: params.get('metrics') ?? '',
     log: params.get('yscale') === 'log',
+    xAxis: parseXAxis(params.get('x_axis')),
     ...range,
+    ...(params.get('full') && { full: params.get('full') as string }),
   }
 }
 
@@ -40,6 +49,8 @@ export function chartViewParams(view: ChartView): Record<string, string | undefi
     xmin: view.xmin === undefined ? undefined : String(view.xmin),
     xmax: view.xmax === undefined ? undefined : String(view.xmax),
     yscale: view.log ? 'log' : undefined,
+    x_axis: xAxisParam(view.xAxis),
+    full: view.full || undefined,
   }
 }
 

@@ -2,11 +2,20 @@ import { describe, expect, it } from 'vitest'
 import type { RunSeries } from '../charts/bucket-series'
 import { appendPoints, needsRebucket, nextRead, rawSeries, type SeriesPointsJson } from './live-series'
 
-const held = (): RunSeries => ({ x: [0, 4, 9], line: [3, 2, 1], lo: [2.5, 1.5, 1], hi: [3.5, 2.5, 1], points: 10 })
+const held = (): RunSeries => ({
+  x: [0, 4, 9],
+  line: [3, 2, 1],
+  lo: [2.5, 1.5, 1],
+  hi: [3.5, 2.5, 1],
+  time: [100, 140, 190],
+  points: 10,
+  width: 4,
+})
 const answer = (steps: number[], values: SeriesPointsJson['values'], extra: Partial<SeriesPointsJson> = {}): SeriesPointsJson => ({
   run: 'r',
   key: 'loss',
   steps,
+  times: steps.map((s) => 100 + 10 * s),
   values,
   cursor: 'r0s12',
   reset: false,
@@ -22,7 +31,7 @@ describe('nextRead', () => {
   })
   it('asks from step 0 when nothing is held', () => {
     expect(nextRead(undefined, undefined)).toEqual({ from: 0 })
-    expect(nextRead(undefined, rawSeries({ steps: [], values: [] }))).toEqual({ from: 0 })
+    expect(nextRead(undefined, rawSeries({ steps: [], times: [], values: [] }))).toEqual({ from: 0 })
   })
 })
 
@@ -33,6 +42,7 @@ describe('appendPoints', () => {
     expect(out.line).toEqual([3, 2, 1, 0.9, null])
     expect(out.lo).toEqual([2.5, 1.5, 1, 0.9, null])
     expect(out.hi).toEqual([3.5, 2.5, 1, 0.9, null])
+    expect(out.time).toEqual([100, 140, 190, 200, 210])
     expect(out.points).toBe(12)
   })
   it('drops points at steps already held', () => {
@@ -48,7 +58,15 @@ describe('appendPoints', () => {
   })
   it('replaces everything on reset: the answer is the whole rewritten series', () => {
     const out = appendPoints(held(), answer([0, 1, 2], [1, 'Infinity', 3], { reset: true }))
-    expect(out).toEqual({ x: [0, 1, 2], line: [1, null, 3], lo: [1, null, 3], hi: [1, null, 3], points: 3 })
+    expect(out).toEqual({
+      x: [0, 1, 2],
+      line: [1, null, 3],
+      lo: [1, null, 3],
+      hi: [1, null, 3],
+      time: [100, 110, 120],
+      points: 3,
+      width: 1,
+    })
   })
   it('takes the answer as the series when nothing was held', () => {
     expect(appendPoints(undefined, answer([5], [2])).x).toEqual([5])
@@ -61,7 +79,8 @@ describe('appendPoints', () => {
 })
 
 describe('needsRebucket', () => {
-  const series = (n: number): RunSeries => rawSeries({ steps: [...Array(n).keys()], values: new Array(n).fill(1) })
+  const series = (n: number): RunSeries =>
+    rawSeries({ steps: [...Array(n).keys()], times: [...Array(n).keys()], values: new Array(n).fill(1) })
   it('waits until a run holds more than two points a bucket', () => {
     expect(needsRebucket([series(100), series(200)], 100)).toBe(false)
     expect(needsRebucket([series(100), series(201)], 100)).toBe(true)

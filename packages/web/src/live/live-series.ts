@@ -12,6 +12,7 @@ export interface SeriesPointsJson {
   run: string
   key: string
   steps: number[]
+  times: number[]
   values: JsonNumber[]
   cursor: string
   /** The series was rewritten: the answer is the whole series, to replace what is held. */
@@ -30,9 +31,9 @@ export function nextRead(cursor: string | undefined, held: RunSeries | undefined
 const drawable = (v: number): number | null => (Number.isFinite(v) ? v : null)
 
 /** Raw points as a chart series: one point a bucket, the band collapsed onto the line. */
-export function rawSeries(answer: Pick<SeriesPointsJson, 'steps' | 'values'>): RunSeries {
+export function rawSeries(answer: Pick<SeriesPointsJson, 'steps' | 'times' | 'values'>): RunSeries {
   const line = answer.values.map((v) => drawable(numberOf(v)))
-  return { x: [...answer.steps], line, lo: [...line], hi: [...line], points: line.length }
+  return { x: [...answer.steps], line, lo: [...line], hi: [...line], time: [...answer.times], points: line.length, width: 1 }
 }
 
 /**
@@ -46,13 +47,15 @@ export function appendPoints(held: RunSeries | undefined, answer: SeriesPointsJs
   let start = 0
   while (start < answer.steps.length && (answer.steps[start] as number) <= last) start++
   if (start === answer.steps.length) return held
-  const added = rawSeries({ steps: answer.steps.slice(start), values: answer.values.slice(start) })
+  const added = rawSeries({ steps: answer.steps.slice(start), times: answer.times.slice(start), values: answer.values.slice(start) })
   return {
     x: held.x.concat(added.x),
     line: held.line.concat(added.line),
     lo: held.lo.concat(added.lo),
     hi: held.hi.concat(added.hi),
+    time: held.time.concat(added.time),
     points: held.points + added.points,
+    width: held.width,
   }
 }
 

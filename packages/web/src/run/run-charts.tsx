@@ -4,6 +4,7 @@ import { useResource } from '../api/use-resource'
 import { ChartSections } from '../charts/chart-sections'
 import type { ChartView } from '../charts/chart-view'
 import { sectionsOf } from '../charts/metric-keys'
+import { XAxisSelect } from '../charts/x-axis-select'
 
 interface Props {
   run: RunJson
@@ -28,6 +29,11 @@ export function RunCharts({ run, view, onView }: Props) {
             onChange={(e) => onView({ ...view, metrics: e.target.value })}
           />
         </label>
+        <XAxisSelect
+          value={view.xAxis}
+          keys={keys.state === 'ready' ? keys.data.map((k) => k.key) : []}
+          onChange={(xAxis) => onView({ ...view, xAxis })}
+        />
         {zoomed && (
           <button type="button" onClick={() => onView({ ...view, xmin: undefined, xmax: undefined }, true)}>
             Reset zoom (steps {view.xmin}–{view.xmax})

@@ -131,6 +131,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, key, step)
   );
   `,
+  // 2: the wall time of each chunk's last point, so a bucketed read answers each bucket's
+  // time from the stats. Chunks written before have it NULL and are decoded when read.
+  `
+  ALTER TABLE chunks ADD COLUMN last_time double precision;
+  `,
 ]
 
 /** Session-level advisory lock held while migrating: servers starting together take turns. */

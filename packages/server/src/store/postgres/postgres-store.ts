@@ -268,7 +268,16 @@ export class PostgresStore implements api.Store {
       const b = new BucketRead(query, range, s)
       if (b.lo <= b.hi) {
         for (const c of await all(client, SQL.chunkStatsIn, [s.id, b.lo, b.hi, b.width])) {
-          b.addChunk(c.first_step, c.last_step, c.n, c.min, c.max, c.last, c.data === null ? null : Buffer.from(c.data, 'base64'))
+          b.addChunk(
+            c.first_step,
+            c.last_step,
+            c.n,
+            c.min,
+            c.max,
+            c.last,
+            c.last_time,
+            c.data === null ? null : Buffer.from(c.data, 'base64'),
+          )
         }
       }
       return { run: query.runId, key: query.key, width: b.width, buckets: b.finish() }

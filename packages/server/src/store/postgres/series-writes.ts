@@ -4,7 +4,7 @@
  * stored chunks to extend or rewrite are read in one query, and the new chunks are written
  * in one multi-row INSERT, so a call costs a handful of round trips, not one per chunk.
  */
-import { chunkEnd, decodeChunks, encodeChunk, mergePoints, type PointColumns, valueStats } from '../chunks.js'
+import { chunkEnd, decodeChunks, encodeChunk, mergePoints, type PointColumns, storedTime, valueStats } from '../chunks.js'
 import { all, type Queryable, run, type SeriesRow, SQL } from './statements.js'
 
 /** New chunks, column-wise as the upsert statement takes them; blobs end to end in one buffer. */
@@ -16,6 +16,7 @@ class ChunkBatch {
   readonly min: number[] = []
   readonly max: number[] = []
   readonly lastValue: number[] = []
+  readonly lastTime: number[] = []
   readonly at: number[] = []
   readonly len: number[] = []
   private readonly blobs: Buffer[] = []
@@ -35,6 +36,7 @@ class ChunkBatch {
       this.min.push(stats.min)
       this.max.push(stats.max)
       this.lastValue.push(stats.last)
+      this.lastTime.push(storedTime(cols.times[b - 1] as number))
       this.at.push(this.bytes)
       this.len.push(data.length)
       this.blobs.push(data)
@@ -49,7 +51,19 @@ class ChunkBatch {
 
   async write(db: Queryable): Promise<void> {
     const blob = Buffer.concat(this.blobs, this.bytes)
-    await run(db, SQL.upsertChunks, [this.ids, this.first, this.last, this.n, this.min, this.max, this.lastValue, blob, this.at, this.len])
+    await run(db, SQL.upsertChunks, [
+      this.ids,
+      this.first,
+      this.last,
+      this.n,
+      this.min,
+      this.max,
+      this.lastValue,
+      blob,
+      this.at,
+      this.len,
+      this.lastTime,
+    ])
   }
 }
 

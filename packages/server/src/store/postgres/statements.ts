@@ -102,6 +102,7 @@ export interface ChunkStatsRow {
   min: number
   max: number
   last: number
+  last_time: number | null
   data: string | null
 }
 
@@ -325,14 +326,15 @@ export const SQL = {
    * cut out by its offset and length, so no blob is hex-encoded into an array literal. A
    * chunk starting where a stored one starts (a tail being extended) replaces it.
    */
-  upsertChunks: statement<[number[], number[], number[], number[], number[], number[], number[], Buffer, number[], number[]]>(
+  upsertChunks: statement<[number[], number[], number[], number[], number[], number[], number[], Buffer, number[], number[], number[]]>(
     'upsert_chunks',
-    `INSERT INTO chunks (series_id, first_step, last_step, n, min, max, last, data)
-     SELECT u.id, u.first_step, u.last_step, u.n, u.min, u.max, u.last, substring($8::bytea FROM u.at + 1 FOR u.len)
-     FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::int[], $5::float8[], $6::float8[], $7::float8[], $9::int[], $10::int[])
-       AS u (id, first_step, last_step, n, min, max, last, at, len)
+    `INSERT INTO chunks (series_id, first_step, last_step, n, min, max, last, last_time, data)
+     SELECT u.id, u.first_step, u.last_step, u.n, u.min, u.max, u.last, u.last_time, substring($8::bytea FROM u.at + 1 FOR u.len)
+     FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::int[], $5::float8[], $6::float8[], $7::float8[], $9::int[], $10::int[],
+       $11::float8[])
+       AS u (id, first_step, last_step, n, min, max, last, at, len, last_time)
      ON CONFLICT (series_id, first_step) DO UPDATE SET last_step = excluded.last_step, n = excluded.n, min = excluded.min,
-       max = excluded.max, last = excluded.last, data = excluded.data`,
+       max = excluded.max, last = excluded.last, last_time = excluded.last_time, data = excluded.data`,
   ),
   chunksIn: statement<[number, number, number], ChunkRow>(
     'chunks_in',
@@ -340,8 +342,9 @@ export const SQL = {
   ),
   chunkStatsIn: statement<[number, number, number, number], ChunkStatsRow>(
     'chunk_stats_in',
-    `SELECT first_step, last_step, n, min, max, last,
-       CASE WHEN first_step >= $2 AND last_step <= $3 AND first_step / $4 = last_step / $4 THEN NULL ELSE ${BLOB} END AS data
+    `SELECT first_step, last_step, n, min, max, last, last_time,
+       CASE WHEN first_step >= $2 AND last_step <= $3 AND first_step / $4 = last_step / $4 AND last_time IS NOT NULL
+         THEN NULL ELSE ${BLOB} END AS data
      FROM chunks WHERE ${CHUNK_RANGE} ORDER BY first_step`,
   ),
   chunksAfter: statement<[number, number, number], ChunkRow>(

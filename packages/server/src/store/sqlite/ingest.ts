@@ -13,6 +13,7 @@ import {
   mergePoints,
   type PointColumns,
   pointColumns,
+  storedTime,
   valueStats,
 } from '../chunks.js'
 import {
@@ -232,10 +233,11 @@ export class SqliteIngest {
     for (let a = 0; a < n; ) {
       const b = chunkEnd(cols.steps, a, n)
       const { min, max, last } = valueStats(cols.values, a, b)
+      const lastTime = storedTime(cols.times[b - 1] as number)
       const data = encodeChunk(cols, a, b)
       if (a === 0 && replaceFirst !== undefined)
-        this.stmt.updateChunk.run(cols.steps[b - 1], b - a, min, max, last, data, seriesId, replaceFirst)
-      else this.stmt.insertChunk.run(seriesId, cols.steps[a], cols.steps[b - 1], b - a, min, max, last, data)
+        this.stmt.updateChunk.run(cols.steps[b - 1], b - a, min, max, last, lastTime, data, seriesId, replaceFirst)
+      else this.stmt.insertChunk.run(seriesId, cols.steps[a], cols.steps[b - 1], b - a, min, max, last, lastTime, data)
       a = b
     }
   }

@@ -130,6 +130,28 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, key, step)
   ) WITHOUT ROWID;
   `,
+  // 3: the wall time of each chunk's last point, so a bucketed read answers each bucket's
+  // time from the stats. The table is rebuilt rather than altered: an added column would sit
+  // after data, on the blob's overflow pages, and reading it would read the blob. Chunks
+  // written before have it NULL and are decoded when read.
+  `
+  CREATE TABLE chunks_v3 (
+    series_id INTEGER NOT NULL REFERENCES series (id) ON DELETE CASCADE,
+    first_step INTEGER NOT NULL,
+    last_step INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    min REAL,
+    max REAL,
+    last REAL,
+    last_time REAL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (series_id, first_step)
+  );
+  INSERT INTO chunks_v3 (series_id, first_step, last_step, n, min, max, last, data)
+    SELECT series_id, first_step, last_step, n, min, max, last, data FROM chunks;
+  DROP TABLE chunks;
+  ALTER TABLE chunks_v3 RENAME TO chunks;
+  `,
 ]
 
 /** Bring the database to the newest schema, in one transaction. */

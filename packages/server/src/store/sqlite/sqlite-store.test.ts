@@ -64,6 +64,23 @@ describe('SqliteStore', () => {
     await again.close()
   })
 
+  it('answers bucket times for chunks stored before their last time was kept, by decoding them', async () => {
+    const path = join(dir, 'tally.db')
+    const store = openSqliteStore(path)
+    const steps = Array.from({ length: 3000 }, (_, i) => i)
+    const timeOf = (s: number): number => T0 + s * 3 + (s % 4)
+    await store.ingest('w1', [runRecord(1, { id: 'r1' }), seriesRecord(2, 'x', steps, steps, steps.map(timeOf))])
+    await store.close()
+    // As migration 3 leaves chunks written by an older Tally.
+    const db = new Database(path)
+    db.exec('UPDATE chunks SET last_time = NULL')
+    db.close()
+    const again = openSqliteStore(path)
+    const b = await again.readBuckets({ runId: 'r1', key: 'x', buckets: 2 })
+    expect(Array.from(b.buckets.time)).toEqual(Array.from(b.buckets.last, timeOf))
+    await again.close()
+  })
+
   it('refuses a database from a newer Tally, saying to upgrade', () => {
     const path = join(dir, 'tally.db')
     const db = new Database(path)

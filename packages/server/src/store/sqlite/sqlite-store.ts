@@ -296,8 +296,8 @@ export class SqliteStore implements api.Store {
       const b = new BucketRead(query, range, s)
       if (b.lo <= b.hi) {
         const chunks = this.stmt.chunkStatsIn.all({ series: s.id, lo: b.lo, hi: b.hi, w: BigInt(b.width) })
-        for (const [first, last, n, min, max, lastValue, data] of chunks) {
-          b.addChunk(first, last, n, min ?? Number.NaN, max ?? Number.NaN, lastValue ?? Number.NaN, data)
+        for (const [first, last, n, min, max, lastValue, lastTime, data] of chunks) {
+          b.addChunk(first, last, n, min ?? Number.NaN, max ?? Number.NaN, lastValue ?? Number.NaN, lastTime, data)
         }
       }
       return { run: query.runId, key: query.key, width: b.width, buckets: b.finish() }

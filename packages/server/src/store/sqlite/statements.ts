@@ -38,8 +38,8 @@ export interface WorkspaceRow {
 export type LivenessRow = Pick<WriterRow, 'host' | 'pid' | 'last_seen_at' | 'closed'>
 /** [first_step, last_step, n, data] */
 export type ChunkRow = [number, number, number, Buffer]
-/** [first_step, last_step, n, min, max, last, data or null when the stats suffice] */
-export type ChunkStatsRow = [number, number, number, number | null, number | null, number | null, Buffer | null]
+/** [first_step, last_step, n, min, max, last, last_time, data or null when the stats suffice] */
+export type ChunkStatsRow = [number, number, number, number | null, number | null, number | null, number | null, Buffer | null]
 
 export type Statements = ReturnType<typeof prepareStatements>
 
@@ -176,8 +176,9 @@ export function prepareStatements(db: Database.Database) {
       .raw(),
     chunkStatsIn: db
       .prepare<{ series: number; lo: number; hi: number; w: bigint }, ChunkStatsRow>(
-        `SELECT first_step, last_step, n, min, max, last,
-         CASE WHEN first_step >= @lo AND last_step <= @hi AND first_step / @w = last_step / @w THEN NULL ELSE data END
+        `SELECT first_step, last_step, n, min, max, last, last_time,
+         CASE WHEN first_step >= @lo AND last_step <= @hi AND first_step / @w = last_step / @w AND last_time IS NOT NULL
+           THEN NULL ELSE data END
        FROM chunks WHERE ${chunkRange} ORDER BY first_step`,
       )
       .raw(),
@@ -187,10 +188,10 @@ export function prepareStatements(db: Database.Database) {
       )
       .raw(),
     insertChunk: db.prepare(
-      'INSERT INTO chunks (series_id, first_step, last_step, n, min, max, last, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO chunks (series_id, first_step, last_step, n, min, max, last, last_time, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     updateChunk: db.prepare(
-      'UPDATE chunks SET last_step = ?, n = ?, min = ?, max = ?, last = ?, data = ? WHERE series_id = ? AND first_step = ?',
+      'UPDATE chunks SET last_step = ?, n = ?, min = ?, max = ?, last = ?, last_time = ?, data = ? WHERE series_id = ? AND first_step = ?',
     ),
     deleteChunks: db.prepare('DELETE FROM chunks WHERE series_id = ? AND first_step BETWEEN ? AND ?'),
   }
