@@ -136,19 +136,21 @@ export function ProjectPage({ workspace, project, params }: Props) {
   const panel = (
     <>
       {loaded.state === 'error' && <Failure what={`all the runs of ${project}`} error={loaded.error} retry={loaded.retry} />}
-      <Toolbar query={query} total={scoped.length} shown={shown.length} loading={loading} onQuery={(q) => go({ q })}>
-        <button type="button" className="link-button" onClick={() => go({ sidebar: 'collapsed' })}>
-          Fold the runs
-        </button>
-      </Toolbar>
-      <div className="toolbar">
-        <ConditionBox where={where} error={parsedWhere.error} onWhere={(w) => go({ where: w })} />
-        <ColumnPicker keys={keys} chosen={cols} onChange={(c) => go({ cols: c })} />
+      {/* Before the filter, so Tab from the filter still goes straight on to the conditions, columns and table. */}
+      <div className="toolbar runs-view-bar">
         <GroupBySelect
           value={groupBy}
           configKeys={keys.filter((k) => k.startsWith('config.'))}
           onChange={(g) => go({ groupBy: g ?? null })}
         />
+        <button type="button" className="link-button" onClick={() => go({ sidebar: 'collapsed' })}>
+          Fold the runs
+        </button>
+      </div>
+      <Toolbar query={query} total={scoped.length} shown={shown.length} loading={loading} onQuery={(q) => go({ q })} />
+      <div className="toolbar">
+        <ConditionBox where={where} error={parsedWhere.error} onWhere={(w) => go({ where: w })} />
+        <ColumnPicker keys={keys} chosen={cols} onChange={(c) => go({ cols: c })} />
       </div>
       {runsParam !== '' && (
         <p className="runs-scope">

@@ -97,7 +97,15 @@ export function RunsTable(props: Props) {
             {columns.map((c) => {
               const active = sort.column === c.key
               return (
+                // The select-all box follows the Name button in the DOM (Tab reaches the sort
+                // buttons first, as before it existed) and is drawn at the cell's left.
                 <th key={c.key} scope="col" aria-sort={active ? (sort.order === 'asc' ? 'ascending' : 'descending') : 'none'}>
+                  <button type="button" className="sort" onClick={() => onSort(c.key)} data-column={c.key}>
+                    {c.label}
+                    <span className="sort-mark" aria-hidden="true">
+                      {active ? (sort.order === 'asc' ? '▲' : '▼') : ''}
+                    </span>
+                  </button>
                   {c.key === 'name' && (
                     <input
                       type="checkbox"
@@ -110,12 +118,6 @@ export function RunsTable(props: Props) {
                       onChange={onSelectAll}
                     />
                   )}
-                  <button type="button" className="sort" onClick={() => onSort(c.key)} data-column={c.key}>
-                    {c.label}
-                    <span className="sort-mark" aria-hidden="true">
-                      {active ? (sort.order === 'asc' ? '▲' : '▼') : ''}
-                    </span>
-                  </button>
                 </th>
               )
             })}

@@ -1,5 +1,5 @@
 /** The runs panel's toolbars: the text filter and run count, conditions, columns, and group by. */
-import { type KeyboardEvent, type ReactNode, useEffect, useRef, useState } from 'react'
+import { type KeyboardEvent, useEffect, useRef, useState } from 'react'
 import { type GroupBy, groupByParam, parseGroupBy } from './runs-params'
 
 /** The text filter, how many runs are shown, and while pages still come, how many are read. */
@@ -9,7 +9,6 @@ export function Toolbar({
   shown,
   loading,
   onQuery,
-  children,
 }: {
   query: string
   total: number
@@ -17,7 +16,6 @@ export function Toolbar({
   /** Runs read so far and the project's count, while the rest are read. */
   loading?: { loaded: number; of: number }
   onQuery: (q: string) => void
-  children?: ReactNode
 }) {
   const input = useRef<HTMLInputElement>(null)
   // Typing goes into the URL as it happens; the field follows the URL when it changes
@@ -64,7 +62,6 @@ export function Toolbar({
           loading {loading.loaded} of {loading.of} runs…
         </span>
       )}
-      {children}
     </div>
   )
 }
