@@ -2,7 +2,15 @@
 // ones start a throwaway server from Debian's `postgresql` package.
 import { execFileSync } from 'node:child_process'
 
-const runs = [['log-cost.mjs'], ['e2e.mjs'], ['queries.mjs'], ['http.mjs'], ['http.mjs', { DB: 'postgres' }], ['pg-store.mjs']]
+const runs = [
+  ['log-cost.mjs'],
+  ['e2e.mjs'],
+  ['queries.mjs'],
+  ['http.mjs'],
+  ['http.mjs', { DB: 'postgres' }],
+  ['pg-store.mjs'],
+  ['runs-list.mjs'],
+]
 for (const [b, env = {}] of runs) {
   process.stdout.write(`# ${b}${env.DB ? ` (DB=${env.DB})` : ''}\n`)
   execFileSync(process.execPath, [new URL(b, import.meta.url).pathname], { stdio: 'inherit', env: { ...process.env, ...env } })

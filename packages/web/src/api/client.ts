@@ -99,14 +99,21 @@ export function listRuns(workspace: string, project: string, offset: number, sig
 
 /**
  * Every run of a project, page after page. A run created meanwhile can shift a page and
- * show up twice; it is kept once.
+ * show up twice; it is kept once. `onPage` is told the runs read so far after each page
+ * (and the total the server counts), so a big project shows its first rows at once.
  */
-export async function listAllRuns(workspace: string, project: string, signal?: AbortSignal): Promise<RunJson[]> {
+export async function listAllRuns(
+  workspace: string,
+  project: string,
+  signal?: AbortSignal,
+  onPage?: (runs: RunJson[], total: number) => void,
+): Promise<RunJson[]> {
   const byId = new Map<string, RunJson>()
   for (let offset = 0; ; offset += PAGE) {
     const page = await listRuns(workspace, project, offset, signal)
     for (const run of page.runs) byId.set(run.id, run)
     if (page.runs.length < PAGE || offset + PAGE >= page.total) break
+    onPage?.([...byId.values()], page.total)
   }
   return [...byId.values()]
 }

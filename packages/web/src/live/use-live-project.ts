@@ -17,18 +17,24 @@ export interface LiveProject {
   points: LivePoints
 }
 
-export function useLiveProject(workspace: string, project: string, loaded: readonly RunJson[] | undefined): LiveProject {
+/**
+ * `complete`: whether `loaded` holds every page. Until it does, each new `loaded` (one more
+ * page) gets every event since the first page applied again, so none is lost in between.
+ */
+export function useLiveProject(workspace: string, project: string, loaded: readonly RunJson[] | undefined, complete = true): LiveProject {
   const [status, setStatus] = useState<LiveStatus>('connecting')
   const [points] = useState(() => new LivePoints())
   const [state, setState] = useState<{ base: readonly RunJson[]; runs: readonly RunJson[] }>()
-  // Events that came before the runs were loaded, applied once they are.
+  // Events that came before every page of runs was loaded, applied to each page as it comes.
   const early = useRef<RunEvent[]>([])
   const loadedRef = useRef(loaded)
   loadedRef.current = loaded
+  const completeRef = useRef(complete)
+  completeRef.current = complete
 
   useEffect(() => {
     if (loaded === undefined) return
-    const pending = early.current.splice(0)
+    const pending = completeRef.current ? early.current.splice(0) : [...early.current]
     setState({ base: loaded, runs: pending.reduce(applyRunEvent, loaded) })
   }, [loaded])
 
@@ -37,8 +43,8 @@ export function useLiveProject(workspace: string, project: string, loaded: reado
     const close = openProjectStream(projectEventsUrl(workspace, project), {
       onStatus: setStatus,
       onRun: (event) => {
-        if (loadedRef.current === undefined) early.current.push(event)
-        else setState((s) => (s === undefined ? s : { base: s.base, runs: applyRunEvent(s.runs, event) }))
+        if (loadedRef.current === undefined || !completeRef.current) early.current.push(event)
+        if (loadedRef.current !== undefined) setState((s) => (s === undefined ? s : { base: s.base, runs: applyRunEvent(s.runs, event) }))
       },
       onPoints: (event) => points.emit(event),
       onResync: () => {

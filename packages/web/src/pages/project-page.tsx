@@ -1,6 +1,5 @@
-import { type KeyboardEvent, useEffect, useRef, useState } from 'react'
-import { listAllRuns } from '../api/client'
-import { useResource } from '../api/use-resource'
+import type { RunJson } from '@tally/sdk/api'
+import { useEffect, useMemo, useState } from 'react'
 import { ChartGrid } from '../charts/chart-grid'
 import { type ChartView, chartViewParams, parseChartView } from '../charts/chart-view'
 import { Link } from '../components/link'
@@ -10,9 +9,24 @@ import type { LiveStatus } from '../live/project-stream'
 import { useLiveProject } from '../live/use-live-project'
 import { DEFAULT_WORKSPACE, hrefFor, navigate } from '../router'
 import { parseConditions, whereRuns } from '../runs/conditions'
+import { groupRuns, tableRows } from '../runs/grouping'
 import { fieldKeys, parseCols } from '../runs/run-fields'
+import {
+  type GroupBy,
+  groupByParam,
+  parseGroupBy,
+  parseList,
+  parseSidebar,
+  restrictRuns,
+  runsParamFor,
+  type Sidebar,
+} from '../runs/runs-params'
 import { RunsTable } from '../runs/runs-table'
+import { ColumnPicker, ConditionBox, GroupBySelect, Toolbar } from '../runs/runs-toolbar'
 import { DEFAULT_SORT, filterRuns, nextSort, parseSort, type Sort, sortRuns } from '../runs/runs-view'
+import { selectAllState, toggleAll, toggleId } from '../runs/selection'
+import { SelectionBar } from '../runs/selection-bar'
+import { useProjectRuns } from '../runs/use-project-runs'
 import { useNow } from '../use-now'
 
 interface Props {
@@ -21,29 +35,60 @@ interface Props {
   params: URLSearchParams
 }
 
-/** A project's runs: a table sorted and filtered by what the URL says, and charts of the runs it shows. */
+interface Change {
+  sort?: Sort
+  q?: string
+  where?: string
+  cols?: string[]
+  chart?: ChartView
+  sel?: string[]
+  hide?: string[]
+  runs?: string
+  /** `null` ungroups. */
+  groupBy?: GroupBy | null
+  sidebar?: Sidebar
+}
+
+/**
+ * A project's runs: a table sorted, filtered and grouped by what the URL says, and charts of
+ * the runs it shows (less those hidden). `runs=` and `sidebar=` are Trackio's embedding
+ * parameters: only these runs, and the runs panel hidden or folded to one line.
+ */
 export function ProjectPage({ workspace, project, params }: Props) {
-  const runs = useResource(`runs:${workspace}:${project}`, (signal) => listAllRuns(workspace, project, signal))
+  const loaded = useProjectRuns(workspace, project)
   const sort = parseSort(params)
   const query = params.get('q') ?? ''
   const where = params.get('where') ?? ''
   const cols = parseCols(params)
+  const selText = params.get('sel')
+  const hideText = params.get('hide')
+  const sel = useMemo(() => parseList(selText), [selText])
+  const hide = useMemo(() => parseList(hideText), [hideText])
+  const runsParam = params.get('runs') ?? ''
+  const groupBy = parseGroupBy(params.get('group_by'))
+  const sidebar = parseSidebar(params.get('sidebar'))
   const ws = workspace === DEFAULT_WORKSPACE ? undefined : workspace
   const chartView = parseChartView(params)
-  const hrefWith = (change: { sort?: Sort; q?: string; where?: string; cols?: string[]; chart?: ChartView }): string => {
+  const hrefWith = (change: Change): string => {
     const s = change.sort ?? sort
     const isDefault = s.column === DEFAULT_SORT.column && s.order === DEFAULT_SORT.order
     return hrefFor({
       workspace: ws,
       project,
+      runs: change.runs ?? runsParam,
       sort: isDefault ? undefined : s.column,
       order: isDefault ? undefined : s.order,
       q: change.q ?? query,
       where: change.where ?? where,
       cols: (change.cols ?? cols).join(','),
+      group_by: groupByParam(change.groupBy === null ? undefined : (change.groupBy ?? groupBy)),
+      sel: (change.sel ?? sel).join(','),
+      hide: (change.hide ?? hide).join(','),
+      sidebar: (change.sidebar ?? sidebar) === 'shown' ? undefined : (change.sidebar ?? sidebar),
       ...chartViewParams(change.chart ?? chartView),
     })
   }
+  const go = (change: Change): void => navigate(hrefWith(change), { replace: true })
 
   useEffect(() => {
     document.title = `${project} · Tally`
@@ -52,14 +97,110 @@ export function ProjectPage({ workspace, project, params }: Props) {
     }
   }, [project])
 
-  const live = useLiveProject(workspace, project, runs.state === 'ready' ? runs.data : undefined)
-  const all = live.runs ?? []
+  const base = loaded.state === 'loading' ? undefined : loaded.runs
+  const complete = loaded.state === 'ready' && loaded.complete
+  const live = useLiveProject(workspace, project, base, complete)
+  const all = live.runs ?? NO_RUNS
   const running = all.some((r) => r.status === 'running')
   const now = useNow(1000, running)
-  const parsedWhere = parseConditions(where)
+  const parsedWhere = useMemo(() => parseConditions(where), [where])
+  const scoped = useMemo(() => restrictRuns(all, parseList(runsParam)), [all, runsParam])
+  // Durations are the only sort key that moves with the clock; other sorts ignore its ticks.
+  const sortNow = sort.column === 'duration' ? now : 0
   // A malformed condition filters nothing (its error is shown by the box) rather than hide every run.
-  const shown = sortRuns(whereRuns(filterRuns(all, query), parsedWhere.conditions), sort, now)
-  const keys = fieldKeys(all)
+  const shown = useMemo(
+    () => sortRuns(whereRuns(filterRuns(scoped, query), parsedWhere.conditions), { column: sort.column, order: sort.order }, sortNow),
+    [scoped, query, parsedWhere, sort.column, sort.order, sortNow],
+  )
+  const keys = useMemo(() => fieldKeys(all), [all])
+  const groupKey = groupByParam(groupBy) ?? ''
+  const [collapsed, setCollapsed] = useState<{ by: string; keys: ReadonlySet<string> }>({ by: '', keys: new Set() })
+  const shut = collapsed.by === groupKey ? collapsed.keys : NO_IDS
+  // biome-ignore lint/correctness/useExhaustiveDependencies: groupKey stands for groupBy, which is parsed anew each render
+  const rows = useMemo(() => tableRows(shown, groupBy === undefined ? undefined : groupRuns(shown, groupBy), shut), [shown, groupKey, shut])
+  const selected = useMemo(() => new Set(sel), [sel])
+  const hidden = useMemo(() => new Set(hide), [hide])
+  const charted = useMemo(() => shown.filter((r) => !hidden.has(r.id)), [shown, hidden])
+  const byId = useMemo(() => new Map(all.map((r) => [r.id, r])), [all])
+  const chosen = sel.flatMap((id) => byId.get(id) ?? [])
+  const shownIds = useMemo(() => shown.map((r) => r.id), [shown])
+
+  const onGroup = (key: string, fold: boolean): void => {
+    const next = new Set(shut)
+    if (fold) next.add(key)
+    else next.delete(key)
+    setCollapsed({ by: groupKey, keys: next })
+  }
+
+  const loading = loaded.state === 'ready' && !loaded.complete ? { loaded: all.length, of: loaded.total } : undefined
+  const panel = (
+    <>
+      {loaded.state === 'error' && <Failure what={`all the runs of ${project}`} error={loaded.error} retry={loaded.retry} />}
+      {/* Before the filter, so Tab from the filter still goes straight on to the conditions, columns and table. */}
+      <div className="toolbar runs-view-bar">
+        <GroupBySelect
+          value={groupBy}
+          configKeys={keys.filter((k) => k.startsWith('config.'))}
+          onChange={(g) => go({ groupBy: g ?? null })}
+        />
+        <button type="button" className="link-button" onClick={() => go({ sidebar: 'collapsed' })}>
+          Fold the runs
+        </button>
+      </div>
+      <Toolbar query={query} total={scoped.length} shown={shown.length} loading={loading} onQuery={(q) => go({ q })} />
+      <div className="toolbar">
+        <ConditionBox where={where} error={parsedWhere.error} onWhere={(w) => go({ where: w })} />
+        <ColumnPicker keys={keys} chosen={cols} onChange={(c) => go({ cols: c })} />
+      </div>
+      {runsParam !== '' && (
+        <p className="runs-scope">
+          Only the runs named in the link ({scoped.length} of {all.length}). <Link href={hrefWith({ runs: '' })}>Show every run</Link>
+        </p>
+      )}
+      <SelectionBar
+        runs={chosen}
+        compareHref={hrefFor({ workspace: ws, project, compare: chosen.map((r) => r.id).join(',') })}
+        onChartOnly={() => go({ runs: runsParamFor(chosen, all) })}
+        onClear={() => go({ sel: [] })}
+      />
+      {shown.length === 0 ? (
+        <Empty
+          title={
+            query !== ''
+              ? `No run matches “${query}”`
+              : runsParam !== '' && scoped.length === 0
+                ? 'None of the runs in the link is here'
+                : 'No run meets the conditions'
+          }
+        >
+          <p>
+            The filter looks for every word in a run’s name, id, status, group and tags; every condition must hold; a link’s runs= keeps
+            only the runs it names.
+          </p>
+          <button type="button" onClick={() => go({ q: '', where: '', runs: '' })}>
+            Clear the filter
+          </button>
+        </Empty>
+      ) : (
+        <RunsTable
+          rows={rows}
+          sort={sort}
+          now={now}
+          caption={`Runs of ${project}`}
+          fields={cols}
+          onSort={(column) => go({ sort: nextSort(sort, column) })}
+          selected={selected}
+          allState={selectAllState(shownIds, selected)}
+          onSelect={(id) => go({ sel: toggleId(sel, id) })}
+          onSelectAll={() => go({ sel: toggleAll(shownIds, sel) })}
+          hidden={hidden}
+          onHide={(id) => go({ hide: toggleId(hide, id) })}
+          groupName={groupBy === undefined ? undefined : groupBy.kind === 'config' ? groupBy.key : groupBy.kind}
+          onGroup={onGroup}
+        />
+      )}
+    </>
+  )
 
   return (
     <LiveContext.Provider value={live.points}>
@@ -71,9 +212,11 @@ export function ProjectPage({ workspace, project, params }: Props) {
           <h1>{project}</h1>
           <LiveIndicator status={live.status} />
         </div>
-        {runs.state === 'loading' && <Loading what="runs" />}
-        {runs.state === 'error' && <Failure what={`the runs of ${project}`} error={runs.error} retry={runs.retry} />}
-        {runs.state === 'ready' && all.length === 0 && (
+        {loaded.state === 'loading' && <Loading what="runs" />}
+        {loaded.state === 'error' && all.length === 0 && (
+          <Failure what={`the runs of ${project}`} error={loaded.error} retry={loaded.retry} />
+        )}
+        {loaded.state === 'ready' && all.length === 0 && (
           <Empty title={`No runs in ${project} yet`}>
             <p>
               Check the project’s name on the <Link href={hrefFor({ workspace: ws })}>projects page</Link>, or log a run into it:
@@ -83,39 +226,32 @@ export function ProjectPage({ workspace, project, params }: Props) {
             </pre>
             <p>
               It shows up here by itself as it starts logging (or{' '}
-              <button type="button" onClick={runs.retry}>
+              <button type="button" onClick={loaded.retry}>
                 reload
               </button>
               ).
             </p>
           </Empty>
         )}
-        {runs.state === 'ready' && all.length > 0 && (
+        {loaded.state !== 'loading' && all.length > 0 && (
           <>
-            <Toolbar query={query} total={all.length} shown={shown.length} onQuery={(q) => navigate(hrefWith({ q }), { replace: true })} />
-            <div className="toolbar">
-              <ConditionBox where={where} error={parsedWhere.error} onWhere={(w) => navigate(hrefWith({ where: w }), { replace: true })} />
-              <ColumnPicker keys={keys} chosen={cols} onChange={(c) => navigate(hrefWith({ cols: c }), { replace: true })} />
-            </div>
-            {shown.length === 0 ? (
-              <Empty title={query !== '' ? `No run matches “${query}”` : 'No run meets the conditions'}>
-                <p>The filter looks for every word in a run’s name, id, status, group and tags; every condition must hold.</p>
-                <button type="button" onClick={() => navigate(hrefWith({ q: '', where: '' }), { replace: true })}>
-                  Clear the filter
-                </button>
-              </Empty>
-            ) : (
-              <RunsTable
-                runs={shown}
-                sort={sort}
-                now={now}
-                caption={`Runs of ${project}`}
-                fields={cols}
-                onSort={(column) => navigate(hrefWith({ sort: nextSort(sort, column) }), { replace: true })}
-              />
+            {sidebar === 'shown' && (
+              <section className="runs-panel" aria-label="Runs">
+                {panel}
+              </section>
             )}
-            {shown.length > 0 && (
-              <ChartGrid runs={shown} view={chartView} onView={(chart, push) => navigate(hrefWith({ chart }), { replace: !push })} />
+            {sidebar === 'collapsed' && (
+              <div className="runs-folded">
+                <button type="button" aria-expanded="false" onClick={() => go({ sidebar: 'shown' })}>
+                  {shown.length} {shown.length === 1 ? 'run' : 'runs'} · show
+                </button>
+              </div>
+            )}
+            {charted.length === 0 && shown.length > 0 && (
+              <p className="notice">Every shown run is hidden from the charts: click a run’s eye in the table to chart it again.</p>
+            )}
+            {charted.length > 0 && (
+              <ChartGrid runs={charted} view={chartView} onView={(chart, push) => navigate(hrefWith({ chart }), { replace: !push })} />
             )}
           </>
         )}
@@ -123,6 +259,9 @@ export function ProjectPage({ workspace, project, params }: Props) {
     </LiveContext.Provider>
   )
 }
+
+const NO_RUNS: readonly RunJson[] = []
+const NO_IDS: ReadonlySet<string> = new Set()
 
 const LIVE_LABELS: Record<LiveStatus, { text: string; title: string }> = {
   connecting: { text: 'connecting', title: 'Connecting to live updates…' },
@@ -138,112 +277,5 @@ function LiveIndicator({ status }: { status: LiveStatus }) {
       <span className="live-dot" aria-hidden="true" />
       {text}
     </span>
-  )
-}
-
-function Toolbar({ query, total, shown, onQuery }: { query: string; total: number; shown: number; onQuery: (q: string) => void }) {
-  const input = useRef<HTMLInputElement>(null)
-  // Typing goes into the URL as it happens; the field follows the URL when it changes
-  // otherwise (back, forward, "Clear the filter").
-  const [text, setText] = useState(query)
-  useEffect(() => setText(query), [query])
-  useEffect(() => {
-    const focus = (e: globalThis.KeyboardEvent): void => {
-      const target = e.target as HTMLElement | null
-      if (e.key !== '/' || target?.closest('input, textarea, [contenteditable="true"]')) return
-      e.preventDefault()
-      input.current?.focus()
-    }
-    window.addEventListener('keydown', focus)
-    return () => window.removeEventListener('keydown', focus)
-  }, [])
-  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>): void => {
-    if (e.key === 'Escape' && text !== '') {
-      setText('')
-      onQuery('')
-    }
-  }
-  return (
-    <div className="toolbar">
-      <label className="filter">
-        <span className="visually-hidden">Filter runs</span>
-        <input
-          ref={input}
-          type="search"
-          placeholder="Filter runs by name, status, group, tag   ( / )"
-          value={text}
-          onChange={(e) => {
-            setText(e.target.value)
-            onQuery(e.target.value)
-          }}
-          onKeyDown={onKeyDown}
-        />
-      </label>
-      <span className="muted" aria-live="polite">
-        {shown === total ? `${total} ${total === 1 ? 'run' : 'runs'}` : `${shown} of ${total} runs`}
-      </span>
-    </div>
-  )
-}
-
-/** `config.lr > 0.001; status != failed`: conditions as `tally runs --where` reads them, all of which must hold. */
-function ConditionBox({ where, error, onWhere }: { where: string; error: string | undefined; onWhere: (w: string) => void }) {
-  const [text, setText] = useState(where)
-  useEffect(() => setText(where), [where])
-  return (
-    <div className="conditions">
-      <label className="filter">
-        <span className="visually-hidden">Conditions</span>
-        <input
-          type="search"
-          name="where"
-          placeholder="Conditions: config.lr > 0.001; summary.loss <= 0.2"
-          value={text}
-          aria-invalid={error !== undefined}
-          aria-describedby={error !== undefined ? 'where-error' : undefined}
-          onChange={(e) => {
-            setText(e.target.value)
-            onWhere(e.target.value)
-          }}
-        />
-      </label>
-      {error !== undefined && (
-        <p id="where-error" className="where-error" role="alert">
-          {error}
-        </p>
-      )}
-    </div>
-  )
-}
-
-/** Which config and summary keys are columns: a checkbox each, in the URL as `cols=`. */
-function ColumnPicker({
-  keys,
-  chosen,
-  onChange,
-}: {
-  keys: readonly string[]
-  chosen: readonly string[]
-  onChange: (cols: string[]) => void
-}) {
-  const all = [...new Set([...keys, ...chosen])]
-  return (
-    <details className="column-picker">
-      <summary>Columns{chosen.length > 0 ? ` (${chosen.length})` : ''}</summary>
-      <div className="column-list">
-        {all.length === 0 && <p className="muted">No config or summary keys yet.</p>}
-        {all.map((key) => (
-          <label key={key}>
-            <input
-              type="checkbox"
-              value={key}
-              checked={chosen.includes(key)}
-              onChange={(e) => onChange(e.target.checked ? [...chosen, key] : chosen.filter((k) => k !== key))}
-            />{' '}
-            {key}
-          </label>
-        ))}
-      </div>
-    </details>
   )
 }
