@@ -10,6 +10,7 @@
 //        BENCH_RUNS=5 page loads per measurement; CHROMIUM_PATH=/usr/bin/chromium.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { init } from '../packages/sdk/dist/index.js'
 import { cleanup, runs as repeats, report, tempDir } from './lib.mjs'
@@ -209,7 +210,10 @@ async function runs10k(browser) {
   const dir = tempDir()
   const N = 10_000
   const { writeManyRuns } = await import('../packages/server/dist/demo/many-runs.js')
-  writeManyRuns(dir, { project: 'runs10k', count: N })
+  const { openSqliteStore } = await import('../packages/server/dist/index.js')
+  const store = openSqliteStore(join(dir, 'tally.db'))
+  await writeManyRuns(store, N, { project: 'runs10k' })
+  await store.close()
   const ui = await startUi(dir)
   try {
     await until(
