@@ -17,6 +17,8 @@ interface RouteSchema {
   consumes?: string[]
   /** Routes that answer something other than JSON (e.g. text/event-stream). */
   produces?: string[]
+  /** Routes that need no key (signing in and out). */
+  public?: boolean
 }
 
 type JsonSchema = { type?: string; properties?: Record<string, JsonSchema>; required?: string[]; [k: string]: unknown }
@@ -43,9 +45,10 @@ export class OpenApiCollector {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'API key tally_sk_…' },
           apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'tally_key', description: 'the dashboard session (POST /session)' },
         },
       },
-      security: [{ bearer: [] }, { apiKey: [] }],
+      security: [{ bearer: [] }, { apiKey: [] }, { cookie: [] }],
       paths: this.paths,
     }
   }
@@ -69,6 +72,8 @@ function operation(schema: RouteSchema): unknown {
   if (schema.summary) op.summary = schema.summary
   if (schema.description) op.description = schema.description
   if (schema.tags) op.tags = schema.tags
+  // Signing in and out need no key beforehand.
+  if (schema.public) op.security = []
   if (schema.body) op.requestBody = { required: true, content: { 'application/json': { schema: schema.body } } }
   else if (schema.consumes) {
     op.requestBody = {
@@ -100,5 +105,6 @@ declare module 'fastify' {
     tags?: string[]
     consumes?: string[]
     produces?: string[]
+    public?: boolean
   }
 }

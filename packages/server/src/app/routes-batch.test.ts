@@ -72,6 +72,26 @@ describe('POST /api/v1/series/batch', () => {
     expect(other.body.results[1]).toMatchObject({ error: { code: 'not_found' } })
   })
 
+  it('answers at most 500,000 points a batch: reads past that get payload_too_large alone', async () => {
+    const codes = (results: Record<string, unknown>[]) => results.map((r) => (r.error as { code: string } | undefined)?.code ?? 'ok')
+    // Buckets asked for count before reading (the series has 100 points): five of 100,000 fill it.
+    const full = await batch([
+      ...Array.from({ length: 6 }, () => ({ run: 'r1', key: 'loss', buckets: 100_000 })),
+      { run: 'r1', key: 'loss', from: 0, to: 9 },
+    ])
+    expect(full.status).toBe(200)
+    expect(codes(full.body.results)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'payload_too_large', 'payload_too_large'])
+    expect(String((full.body.results[5]?.error as { message?: string } | undefined)?.message)).toMatch(/batch of its own/)
+    // Raw reads count the points they return.
+    const raw = await batch([
+      { run: 'r1', key: 'loss' },
+      ...Array.from({ length: 4 }, () => ({ run: 'r1', key: 'loss', buckets: 100_000 })),
+      { run: 'r1', key: 'loss', buckets: 100_000 },
+      { run: 'r1', key: 'loss', buckets: 99_900 },
+    ])
+    expect(codes(raw.body.results)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'payload_too_large', 'ok'])
+  })
+
   it('refuses a malformed batch as a whole, saying what is wrong', async () => {
     for (const reads of [
       [],

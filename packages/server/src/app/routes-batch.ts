@@ -15,6 +15,14 @@ import { int, MAX_STEP, metricKey, object, runId, str } from './schemas.js'
 /** Reads a batch may hold: a page's worth, small enough that one batch is never slow. */
 export const MAX_READS = 1000
 
+/**
+ * Points (buckets, or raw points) one batch may answer with: a project page of 50 runs ×
+ * 10 charts × 500 buckets is 250,000. Buckets asked for count before reading; raw reads
+ * count what they return. A read past the budget answers `payload_too_large` on its own,
+ * so one request can never build an answer of gigabytes.
+ */
+export const MAX_BATCH_POINTS = 500_000
+
 export interface SeriesRead {
   run: string
   key: string
@@ -42,8 +50,24 @@ export function registerBatchRoutes(app: FastifyInstance, store: Store): void {
     async (request) => {
       const runs = new Map<string, Promise<RunInfo>>()
       const results = []
+      let points = 0
       // One after another: the reads are short, and the store serializes them anyway.
-      for (const r of request.body.reads) results.push(await answer(store, request, runs, r))
+      for (const r of request.body.reads) {
+        // A client that went away gets nothing more read for it.
+        if (request.raw.destroyed) break
+        if (r.buckets !== undefined && points + r.buckets > MAX_BATCH_POINTS) {
+          results.push(overBudget())
+          continue
+        }
+        const result = await answer(store, request, runs, r)
+        const n = pointsOf(result)
+        if (r.buckets === undefined && points + n > MAX_BATCH_POINTS) {
+          results.push(overBudget())
+          continue
+        }
+        points += r.buckets ?? n
+        results.push(result)
+      }
       return { results }
     },
   )
@@ -96,4 +120,19 @@ function answer(store: Store, request: FastifyRequest, runs: Map<string, Promise
     }
     return toPlainJson(await store.readSeries({ runId: r.run, key: r.key, ...range, ...(r.since !== undefined && { since: r.since }) }))
   })
+}
+
+function overBudget(): { error: { code: string; message: string } } {
+  return {
+    error: {
+      code: 'payload_too_large',
+      message: `this batch already answers ${MAX_BATCH_POINTS.toLocaleString('en')} points; ask for this series in a batch of its own or with GET /runs/{id}/series`,
+    },
+  }
+}
+
+/** The points a raw answer holds (0 for an error). */
+function pointsOf(result: unknown): number {
+  const steps = (result as { steps?: unknown[] }).steps
+  return Array.isArray(steps) ? steps.length : 0
 }

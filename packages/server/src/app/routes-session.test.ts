@@ -43,7 +43,7 @@ describe('POST /api/v1/session', () => {
     expect((await t.app.inject({ url: '/api/v1/session', headers: { cookie } })).json()).toMatchObject({ workspace: 'A', role: 'viewer' })
   })
 
-  it('is not Secure over plain http, even when an untrusted proxy header claims https', async () => {
+  it('is Secure when the page is https, not when only an untrusted proxy header claims it', async () => {
     const { t, keys } = await team()
     const res = await t.app.inject({
       method: 'POST',
@@ -52,6 +52,15 @@ describe('POST /api/v1/session', () => {
       payload: { key: keys.viewer },
     })
     expect(String(res.headers['set-cookie'])).not.toContain('Secure')
+    // A page served over https (a TLS proxy in front): the browser's Origin says so, and the key's cookie is Secure.
+    const behindTls = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/session',
+      headers: { host: HOST, origin: `https://${HOST}` },
+      payload: { key: keys.viewer },
+    })
+    expect(behindTls.statusCode).toBe(200)
+    expect(String(behindTls.headers['set-cookie'])).toMatch(/; Secure/)
   })
 
   it('refuses a wrong, revoked or malformed key with 401 unauthorized saying where keys come from', async () => {
@@ -196,5 +205,17 @@ describe('local mode (tally ui)', () => {
     const signIn = await t.app.inject({ method: 'POST', url: '/api/v1/session', headers: { host: LOCAL }, payload: { key: 'x' } })
     expect(signIn.statusCode).toBe(400)
     expect(signIn.json().error.message).toContain('needs no sign-in')
+  })
+
+  it('publishes signing in and out as needing no key, and the cookie as a way to send one', async () => {
+    const { t } = await team()
+    const doc = (await t.app.inject({ url: '/api/v1/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>
+      components: { securitySchemes: Record<string, { in?: string }> }
+    }
+    expect(doc.paths['/api/v1/session']?.post?.security).toEqual([])
+    expect(doc.paths['/api/v1/session']?.delete?.security).toEqual([])
+    expect(doc.paths['/api/v1/session']?.get?.security).toBeUndefined()
+    expect(doc.components.securitySchemes.cookie?.in).toBe('cookie')
   })
 })

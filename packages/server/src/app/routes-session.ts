@@ -56,6 +56,7 @@ export function registerSessionRoutes(app: FastifyInstance, store: Store, mode: 
       schema: {
         summary: 'Sign the dashboard in: check an API key and keep it in an HttpOnly, SameSite=Strict cookie',
         tags: ['session'],
+        public: true,
         body: object({ key: str(300) }, ['key']),
       },
     },
@@ -89,6 +90,7 @@ export function registerSessionRoutes(app: FastifyInstance, store: Store, mode: 
       schema: {
         summary: 'Sign the dashboard out: clear the session cookie (the key itself stays valid)',
         tags: ['session'],
+        public: true,
         success: { status: 204, description: 'Signed out' },
       },
     },

@@ -88,7 +88,8 @@ export function installToken(dataDir: string): string {
   const path = join(dataDir, 'ui-token')
   if (existsSync(path)) {
     const token = readFileSync(path, 'utf8').trim()
-    if (token.length >= 32) return token
+    // It goes into a cookie and a header as it is: anything but the shape we write is replaced.
+    if (/^[A-Za-z0-9_-]{32,200}$/.test(token)) return token
   }
   const token = randomBytes(24).toString('base64url')
   writeFileSync(path, `${token}\n`, { mode: 0o600 })

@@ -48,7 +48,13 @@ export function sessionCookie(name: string, value: string, options: { secure: bo
  * Whether the request came over https. Fastify reads X-Forwarded-Proto only when the server
  * trusts proxies; Tally does not (yet), so behind a TLS proxy the cookie is not marked Secure.
  */
-export const overHttps = (request: FastifyRequest): boolean => request.protocol === 'https'
+/**
+ * Whether the cookie must be `Secure`: the request came over TLS, or the browser's page is
+ * https (its `Origin`, which scripts cannot set): behind a TLS proxy the server itself sees
+ * plain http, and a key in a cookie must never travel in clear.
+ */
+export const overHttps = (request: FastifyRequest): boolean =>
+  request.protocol === 'https' || (typeof request.headers.origin === 'string' && request.headers.origin.startsWith('https://'))
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 

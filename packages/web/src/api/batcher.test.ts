@@ -26,6 +26,22 @@ describe('Batcher', () => {
     expect(sent.at(-1)).toEqual([5])
   })
 
+  it('splits a batch so that no request costs more than the server takes', async () => {
+    const sent: number[][] = []
+    const batcher = new Batcher<number, number>(
+      async (reads) => {
+        sent.push(reads)
+        return reads.map((n) => ({ ok: n }))
+      },
+      100,
+      (e) => new Error(e.message),
+      { of: (n) => n, max: 10 },
+    )
+    expect(await Promise.all([4, 5, 2, 9, 30, 1].map((n) => batcher.read(n)))).toEqual([4, 5, 2, 9, 30, 1])
+    // A read that alone costs more still goes, by itself.
+    expect(sent).toEqual([[4, 5], [2], [9], [30], [1]])
+  })
+
   it('rejects a read with its own error and answers the others', async () => {
     const { batcher } = doubling()
     const [a, b] = await Promise.allSettled([batcher.read(-1), batcher.read(7)])

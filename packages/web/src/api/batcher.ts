@@ -33,6 +33,8 @@ export class Batcher<Q, A> {
     private readonly max: number,
     /** Turns a read's error into what its promise rejects with. */
     private readonly fail: (error: { code: string; message: string }) => unknown,
+    /** What a read costs the server (the points it asks for), and the most one request may cost. */
+    private readonly cost: { of: (read: Q) => number; max: number } = { of: () => 0, max: Number.POSITIVE_INFINITY },
   ) {}
 
   read(read: Q, signal?: AbortSignal): Promise<A> {
@@ -53,7 +55,19 @@ export class Batcher<Q, A> {
       p.reject(aborted())
       return false
     })
-    for (let i = 0; i < live.length; i += this.max) void this.sendOne(live.slice(i, i + this.max))
+    let batch: Pending<Q, A>[] = []
+    let spent = 0
+    for (const p of live) {
+      const c = this.cost.of(p.read)
+      if (batch.length > 0 && (batch.length === this.max || spent + c > this.cost.max)) {
+        void this.sendOne(batch)
+        batch = []
+        spent = 0
+      }
+      batch.push(p)
+      spent += c
+    }
+    if (batch.length > 0) void this.sendOne(batch)
   }
 
   private async sendOne(batch: Pending<Q, A>[]): Promise<void> {

@@ -91,9 +91,18 @@ export function listProjects(workspace: string, signal?: AbortSignal): Promise<P
   return getJson<ProjectJson[]>(`/workspaces/${seg(workspace)}/projects`, signal)
 }
 
+/** The first page is small, so a project of 10,000 runs shows its newest rows at once. */
+const FIRST_PAGE = 100
+
 /** One page of a project's runs, newest first. */
-export function listRuns(workspace: string, project: string, offset: number, signal?: AbortSignal): Promise<RunPageJson> {
-  const query = new URLSearchParams({ sort: 'createdAt', order: 'desc', limit: String(PAGE), offset: String(offset) })
+export function listRuns(
+  workspace: string,
+  project: string,
+  offset: number,
+  signal?: AbortSignal,
+  limit: number = PAGE,
+): Promise<RunPageJson> {
+  const query = new URLSearchParams({ sort: 'createdAt', order: 'desc', limit: String(limit), offset: String(offset) })
   return getJson<RunPageJson>(`/workspaces/${seg(workspace)}/projects/${seg(project)}/runs?${query}`, signal)
 }
 
@@ -109,10 +118,12 @@ export async function listAllRuns(
   onPage?: (runs: RunJson[], total: number) => void,
 ): Promise<RunJson[]> {
   const byId = new Map<string, RunJson>()
-  for (let offset = 0; ; offset += PAGE) {
-    const page = await listRuns(workspace, project, offset, signal)
+  for (let offset = 0; ; ) {
+    const limit = offset === 0 ? FIRST_PAGE : PAGE
+    const page = await listRuns(workspace, project, offset, signal, limit)
     for (const run of page.runs) byId.set(run.id, run)
-    if (page.runs.length < PAGE || offset + PAGE >= page.total) break
+    offset += limit
+    if (page.runs.length < limit || offset >= page.total) break
     onPage?.([...byId.values()], page.total)
   }
   return [...byId.values()]
@@ -133,8 +144,9 @@ interface SeriesRead {
   since?: string
 }
 
-/** The server's limit on reads per batch. */
+/** The server's limits on reads, and on points, per batch. */
 const MAX_READS = 1000
+const MAX_BATCH_POINTS = 500_000
 
 /**
  * Series reads go out together: the charts that come into view at once ask in one request.
@@ -145,6 +157,9 @@ const seriesReads = new Batcher<SeriesRead, unknown>(
   async (reads, signal) => answersOf(await requestJson<{ results: unknown[] }>('POST', '/series/batch', { reads }, signal)),
   MAX_READS,
   (e) => new ApiError(e.code as ApiErrorCode, e.message, 200),
+  // The server answers at most 500,000 points a batch; buckets asked for count against it
+  // (raw reads here are new points or a zoomed range: few).
+  { of: (r) => r.buckets ?? 0, max: MAX_BATCH_POINTS },
 )
 
 const keyReads = new Batcher<string, MetricKeyJson[]>(

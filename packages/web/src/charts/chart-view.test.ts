@@ -49,4 +49,8 @@ describe('parseChartView', () => {
     expect(x('x_axis=eval%2Facc')).toEqual({ metric: 'eval/acc' })
     expect(chartViewParams(parseChartView(new URLSearchParams('x_axis=step'))).x_axis).toBeUndefined()
   })
+
+  it('asks only for steps the API takes, however far the URL zooms', () => {
+    expect(stepRange(parseChartView(new URLSearchParams('xmin=-5&xmax=1e17')))).toEqual({ from: 0, to: Number.MAX_SAFE_INTEGER })
+  })
 })

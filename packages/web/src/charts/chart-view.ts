@@ -57,5 +57,7 @@ export function chartViewParams(view: ChartView): Record<string, string | undefi
 /** The inclusive step range to ask the API for: every step the zoomed x range touches. */
 export function stepRange(view: ChartView): { from?: number; to?: number } {
   if (view.xmin === undefined || view.xmax === undefined) return {}
-  return { from: Math.max(0, Math.floor(view.xmin)), to: Math.max(0, Math.ceil(view.xmax)) }
+  // Steps the API takes: 0 to 2^53 - 1 (a hand-edited xmax=1e17 must not fail the read).
+  const step = (x: number): number => Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, x))
+  return { from: step(Math.floor(view.xmin)), to: step(Math.ceil(view.xmax)) }
 }

@@ -1,5 +1,5 @@
 import type { RunJson } from '@tally/sdk/api'
-import { useEffect, useMemo, useState } from 'react'
+import { useDeferredValue, useEffect, useMemo, useState } from 'react'
 import { ChartGrid } from '../charts/chart-grid'
 import { type ChartView, chartViewParams, parseChartView } from '../charts/chart-view'
 import { Link } from '../components/link'
@@ -121,6 +121,9 @@ export function ProjectPage({ workspace, project, params }: Props) {
   const selected = useMemo(() => new Set(sel), [sel])
   const hidden = useMemo(() => new Set(hide), [hide])
   const charted = useMemo(() => shown.filter((r) => !hidden.has(r.id)), [shown, hidden])
+  // The charts render after the table has painted (a deferred render), so a big project's
+  // first rows do not wait for the chart grid.
+  const deferredCharted = useDeferredValue(charted, NO_RUNS)
   const byId = useMemo(() => new Map(all.map((r) => [r.id, r])), [all])
   const chosen = sel.flatMap((id) => byId.get(id) ?? [])
   const shownIds = useMemo(() => shown.map((r) => r.id), [shown])
@@ -250,8 +253,12 @@ export function ProjectPage({ workspace, project, params }: Props) {
             {charted.length === 0 && shown.length > 0 && (
               <p className="notice">Every shown run is hidden from the charts: click a run’s eye in the table to chart it again.</p>
             )}
-            {charted.length > 0 && (
-              <ChartGrid runs={charted} view={chartView} onView={(chart, push) => navigate(hrefWith({ chart }), { replace: !push })} />
+            {deferredCharted.length > 0 && (
+              <ChartGrid
+                runs={deferredCharted}
+                view={chartView}
+                onView={(chart, push) => navigate(hrefWith({ chart }), { replace: !push })}
+              />
             )}
           </>
         )}
