@@ -53,8 +53,9 @@ export function registerBatchRoutes(app: FastifyInstance, store: Store): void {
       let points = 0
       // One after another: the reads are short, and the store serializes them anyway.
       for (const r of request.body.reads) {
-        // A client that went away gets nothing more read for it.
-        if (request.raw.destroyed) break
+        // A client that went away gets nothing more read for it. (Not request.raw.destroyed:
+        // a request whose body has been read is destroyed while its client still waits.)
+        if (request.socket.destroyed) break
         if (r.buckets !== undefined && points + r.buckets > MAX_BATCH_POINTS) {
           results.push(overBudget())
           continue
