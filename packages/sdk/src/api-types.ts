@@ -93,3 +93,21 @@ export interface SeriesBucketsJson {
     count: number[]
   }
 }
+
+/** Each line of `GET /api/v1/runs/{id}/console` and of the run stream's `console` events. */
+export interface ConsoleLineJson {
+  /** 1, 2, … per run, in the order written. */
+  seq: number
+  stream: 'stdout' | 'stderr'
+  /** When it was written, ms since the epoch. */
+  at: number
+  text: string
+  /** Present when the line was cut at 16,384 characters. */
+  truncated?: true
+}
+
+/** `GET /api/v1/runs/{id}/console`: the lines, and the seq to pass as `after` for newer ones. */
+export interface ConsolePageJson {
+  lines: ConsoleLineJson[]
+  next: number
+}

@@ -239,3 +239,67 @@ describe('resume', () => {
     expect(withId.resumed).toBe(false)
   })
 })
+
+describe('console output', () => {
+  it('run.console records whole lines, the unfinished one at finish', async () => {
+    const dir = freshDir()
+    const run = tally.init({ project: 'p', dir })
+    run.console('stdout', 'epoch 1 loss 0.5\nepoch 2')
+    run.console('stderr', 'warning: slow\n')
+    await run.finish()
+    const lines = readRun(dir, run.id).events.flatMap((e) => (e.type === 'console' ? e.lines : []))
+    expect(lines.map((l) => [l.stream, l.text])).toEqual([
+      ['stdout', 'epoch 1 loss 0.5'],
+      ['stderr', 'warning: slow'],
+      ['stdout', 'epoch 2'],
+    ])
+    expect(() => run.console('stdout', 'late\n')).toThrow(code('run_finished'))
+  })
+
+  it('rejects a wrong stream or text with invalid_argument', () => {
+    const run = init({ project: 'p', dir: freshDir() })
+    expect(() => run.console('stdin' as 'stdout', 'x')).toThrow(code('invalid_argument'))
+    expect(() => run.console('stdout', 42 as unknown as string)).toThrow(code('invalid_argument'))
+  })
+
+  it('captureConsole still prints every write, in order, records it, and lets go at finish', async () => {
+    const dir = freshDir()
+    const printed: string[] = []
+    const realOut = process.stdout.write
+    const realErr = process.stderr.write
+    // Stand-ins for the terminal, so the test sees what reaches it.
+    const fakeOut = ((chunk: string | Uint8Array) => printed.push(`out:${String(chunk)}`) > 0) as typeof process.stdout.write
+    const fakeErr = ((chunk: string | Uint8Array) => printed.push(`err:${String(chunk)}`) > 0) as typeof process.stderr.write
+    process.stdout.write = fakeOut
+    process.stderr.write = fakeErr
+    let run: tally.Run
+    try {
+      run = tally.init({ project: 'p', dir, captureConsole: true })
+      process.stdout.write('one\n')
+      process.stderr.write('two\n')
+      process.stdout.write(Buffer.from('three\nfour'))
+      await run.finish()
+      expect(process.stdout.write).toBe(fakeOut)
+      expect(process.stderr.write).toBe(fakeErr)
+      process.stdout.write('after\n')
+    } finally {
+      process.stdout.write = realOut
+      process.stderr.write = realErr
+    }
+    expect(printed).toEqual(['out:one\n', 'err:two\n', 'out:three\nfour', 'out:after\n'])
+    const lines = readRun(dir, run.id).events.flatMap((e) => (e.type === 'console' ? e.lines : []))
+    expect(lines.map((l) => `${l.stream}:${l.text}`)).toEqual(['stdout:one', 'stderr:two', 'stdout:three', 'stdout:four'])
+  })
+
+  it('puts the git state of the working directory into the run system info', async () => {
+    const dir = freshDir()
+    const run = tally.init({ project: 'p', dir })
+    await run.finish()
+    const event = readRun(dir, run.id).events[0]
+    // The tests run inside Tally's own repository.
+    expect(event?.type === 'run' && event.system.git).toMatchObject({
+      commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+      dirty: expect.any(Boolean),
+    })
+  })
+})

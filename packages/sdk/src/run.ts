@@ -1,6 +1,7 @@
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { PointBuffer } from './batch.js'
+import { type ConsoleCapture, ConsoleLines, type ConsoleStream, captureConsole, gitInfo } from './capture/index.js'
 import { TallyError } from './errors.js'
 import type { JsonValue } from './json.js'
 import { track, untrack } from './lifecycle.js'
@@ -62,6 +63,12 @@ export interface InitOptions {
   finishTimeoutMs?: number
   /** Do not print the run's address on stderr at `init`. */
   quiet?: boolean
+  /**
+   * Record the process's stdout and stderr with the run (still printed as usual), until
+   * `finish`. Default false. Output written by other means than `process.stdout.write` /
+   * `process.stderr.write` (a child process inheriting the terminal) is not seen.
+   */
+  captureConsole?: boolean
 }
 
 export interface LogOptions {
@@ -114,6 +121,8 @@ export class Run {
   private readonly buffer = new PointBuffer()
   private readonly writer: SpoolWriter
   private readonly events: SpoolEvent[] = []
+  private readonly consoleLines = new ConsoleLines()
+  private readonly capture: ConsoleCapture | undefined
   private readonly flushIntervalMs: number
   private readonly heartbeatMs: number
   private readonly onError: (error: TallyError) => void
@@ -146,6 +155,7 @@ export class Run {
     this.onError = options.onError ?? warnOnce
     this.finishTimeoutMs = checkTimeout(options.finishTimeoutMs)
     const now = Date.now()
+    const git = gitInfo()
     const writer: WriterInfo = {
       id: newWriterId(),
       host: hostname(),
@@ -181,6 +191,7 @@ export class Run {
         runtime: writer.runtime,
         argv: process.argv.slice(),
         cwd: process.cwd(),
+        ...(git !== undefined && { git: { ...git } }),
       },
     })
     // The run exists on disk before init returns: a crash a moment later still shows it.
@@ -194,6 +205,7 @@ export class Run {
     this.sender = target ? this.startSender(target, writer.id) : undefined
     this.url = target ? runUrl(target, this.project, this.id) : undefined
     if (this.url !== undefined && !options.quiet) process.stderr.write(`tally: logging to ${this.url}\n`)
+    this.capture = options.captureConsole ? captureConsole((stream, text) => this.consoleLines.write(stream, text, Date.now())) : undefined
     track(this)
   }
 
@@ -268,6 +280,24 @@ export class Run {
   }
 
   /**
+   * Record console output with the run: `text` is split into lines at each newline; an
+   * unfinished line waits for its newline, or for `flush` / `finish`. `init({ captureConsole:
+   * true })` calls this for everything the process prints; call it yourself to record output
+   * that does not pass through `process.stdout` (a child process's, say).
+   *
+   * @example
+   * run.console('stderr', 'warning: learning rate clipped\n')
+   */
+  console(stream: ConsoleStream, text: string): void {
+    if (this.state !== 'running') throw finishedError(this)
+    if (stream !== 'stdout' && stream !== 'stderr') {
+      throw new TallyError('invalid_argument', `console() takes 'stdout' or 'stderr' as its stream; got ${JSON.stringify(stream)}`)
+    }
+    if (typeof text !== 'string') throw new TallyError('invalid_argument', `console() takes a string of text; got ${typeof text}`)
+    this.consoleLines.write(stream, text, Date.now())
+  }
+
+  /**
    * Resolves when everything logged so far is in the spool. Rejects with `spool_io` when
    * the spool cannot be written after a few tries; the data stays queued and is retried.
    *
@@ -329,6 +359,7 @@ export class Run {
 
   private end(options: FinishOptions): void {
     this.state = 'finished'
+    this.capture?.restore()
     clearInterval(this.timer)
     untrack(this)
     const event: SpoolEvent = { type: 'status', at: Date.now(), status: options.status ?? 'finished' }
@@ -336,7 +367,7 @@ export class Run {
     if (options.exitCode !== undefined) event.exitCode = options.exitCode
     this.events.push(event)
     try {
-      this.drain()
+      this.drain(true)
       this.writer.close()
     } catch (e) {
       this.report(e)
@@ -345,15 +376,22 @@ export class Run {
 
   /** Write the batch and queued events now. Throws `spool_io` when the write fails. */
   flushSync(): void {
-    this.drain()
+    this.write(true)
+  }
+
+  private write(partialLines: boolean): void {
+    this.drain(partialLines)
     this.writer.commit()
     this.lastFlushAt = Date.now()
     this.lastWriteAt = this.lastFlushAt
     this.sender?.wake()
   }
 
-  private drain(): void {
+  /** `partial`: unfinished console lines go too (an explicit flush or the end), not on the timer. */
+  private drain(partial: boolean): void {
     if (this.buffer.rows > 0) this.writer.points(this.buffer.take())
+    const lines = this.consoleLines.take(partial)
+    if (lines.length > 0) this.writer.event({ type: 'console', at: Date.now(), lines })
     for (const event of this.events) this.writer.event(event)
     this.events.length = 0
   }
@@ -365,7 +403,7 @@ export class Run {
 
   private tryFlush(now: number): void {
     try {
-      this.flushSync()
+      this.write(false)
     } catch (e) {
       // Never throw I/O errors into the training loop: keep the data and retry on the next tick.
       this.lastFlushAt = now
@@ -375,7 +413,7 @@ export class Run {
 
   private tick(): void {
     const now = Date.now()
-    if (this.buffer.rows === 0 && this.events.length === 0 && this.writer.pendingRecords === 0) {
+    if (this.buffer.rows === 0 && this.events.length === 0 && this.consoleLines.pending === 0 && this.writer.pendingRecords === 0) {
       if (now - this.lastWriteAt < this.heartbeatMs) return
       this.events.push({ type: 'heartbeat', at: now })
     }

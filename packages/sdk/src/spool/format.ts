@@ -9,7 +9,10 @@
  * Records start on 8-byte boundaries, so a reader can view float arrays in place.
  */
 import type { RunStatus } from '../api-types.js'
+import type { ConsoleLine } from '../capture/console-lines.js'
 import type { JsonValue } from '../json.js'
+
+export type { ConsoleLine, ConsoleStream } from '../capture/console-lines.js'
 
 /** "TSPOOL" + format version 1 + newline: 8 bytes. */
 export const MAGIC = Buffer.from('TSPOOL1\n', 'latin1')
@@ -118,7 +121,26 @@ export interface MetadataEvent {
   metadata: { [key: string]: JsonValue }
 }
 
-export type SpoolEvent = RunEvent | ConfigEvent | SummaryEvent | ResultEvent | StatusEvent | HeartbeatEvent | MetaEvent | MetadataEvent
+/**
+ * Console output (stdout and stderr) of the writer's process, whole lines in the order
+ * written. A line longer than 16 Ki characters is cut and carries `truncated: true`.
+ */
+export interface ConsoleEvent {
+  type: 'console'
+  at: number
+  lines: ConsoleLine[]
+}
+
+export type SpoolEvent =
+  | RunEvent
+  | ConfigEvent
+  | SummaryEvent
+  | ResultEvent
+  | StatusEvent
+  | HeartbeatEvent
+  | MetaEvent
+  | MetadataEvent
+  | ConsoleEvent
 
 /**
  * A batch of logged rows, column-wise. Row r has step `steps[r]`, wall time `times[r]`

@@ -1,3 +1,4 @@
+export { MAX_LINE_CHARS } from '../capture/console-lines.js'
 export type { JsonValue } from '../json.js'
 export { parseTagged, stringifyTagged, tagNonFinite, toPlainJson, untagNonFinite } from '../json.js'
 // Building blocks the server shares with the SDK: the same limits, checks and id shapes.

@@ -344,7 +344,7 @@ describe('server-sent events', () => {
     const base = await listen(t)
     const runEvents = await sse(`${base}/api/v1/runs/r1/events`, keys.viewer)
     const projectEvents = await sse(`${base}/api/v1/workspaces/A/projects/p/events`, keys.viewer)
-    expect(await runEvents.next('hello')).toEqual({ run: 'r1', keys: ['loss'] })
+    expect(await runEvents.next('hello')).toEqual({ run: 'r1', keys: ['loss'], console: 0 })
     await projectEvents.next('hello')
     const sent = Date.now()
     await t.store.ingest('w1', [seriesRecord(3, 'loss', [2], [3])], { workspace: 'A' })

@@ -106,6 +106,7 @@ const ROUTES: Route[] = [
   },
   { method: 'DELETE', path: '/api/v1/runs/{id}', need: 'owner', make: async () => ({ url: `/api/v1/runs/${await sacrificialRun()}` }) },
   { method: 'GET', path: '/api/v1/runs/{id}/keys', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/keys' }) },
+  { method: 'GET', path: '/api/v1/runs/{id}/console', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/console' }) },
   { method: 'GET', path: '/api/v1/runs/{id}/metadata', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/metadata' }) },
   { method: 'GET', path: '/api/v1/runs/{id}/series', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/series?key=loss' }) },
   { method: 'GET', path: '/api/v1/runs/{id}/events', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/events' }) },

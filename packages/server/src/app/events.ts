@@ -4,8 +4,9 @@
  * sends that, so a live view never re-fetches history.
  *
  * Run stream (`/runs/{id}/events`): `points` events `{ run, key, steps, times, values,
- * cursor, reset }` holding only the points after the stream's cursor for that key, and `run`
- * events with the run whenever it changes. Project stream (`/projects/{p}/events`): `run`
+ * cursor, reset }` holding only the points after the stream's cursor for that key, `run`
+ * events with the run whenever it changes, and `console` events `{ run, lines, next }` with
+ * the console lines written since the stream began (or since its last `console` event). Project stream (`/projects/{p}/events`): `run`
  * events for every run that changes, and `points` events `{ run, keys }` naming the keys
  * that got points, for a view to fetch with `since`.
  *
@@ -18,6 +19,8 @@ import type { RunInfo, Store, StoreChange } from '../store/store.js'
 import { authenticateKey } from './auth.js'
 
 const COALESCE_MS = 100
+/** Console lines per `console` event; a burst past it goes in several. */
+const CONSOLE_BATCH = 1000
 /** A client this far behind (unread bytes queued) is cut off; it reconnects and reloads. */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024
 
@@ -55,6 +58,9 @@ export class EventHub {
     const cursors = new Map<string, string>()
     const dirty = new Set<string>()
     let runDirty = false
+    let consoleDirty = false
+    /** The last console line the stream has seen; lines after it are sent. */
+    let consoleSeq = 0
     // Subscribe first, then take each key's cursor at what exists now: the stream carries
     // exactly what comes after, and a change racing the start waits for the cursors.
     let ready: Promise<string[]> = Promise.resolve([])
@@ -62,6 +68,7 @@ export class EventHub {
       matches: (c) => c.runId === run.id,
       onChange: (c) => {
         if (c.type === 'run') runDirty = true
+        else if (c.type === 'console') consoleDirty = true
         else for (const k of c.keys) if (!wanted || wanted.has(k)) dirty.add(k)
         sse.schedule()
       },
@@ -84,15 +91,24 @@ export class EventHub {
           cursors.set(key, s.cursor)
           if (s.steps.length > 0 || s.reset) sse.send('points', s)
         }
+        while (consoleDirty) {
+          const lines = await store.readConsole({ runId: run.id, after: consoleSeq, limit: CONSOLE_BATCH })
+          consoleDirty = lines.length === CONSOLE_BATCH
+          if (lines.length === 0) break
+          consoleSeq = (lines[lines.length - 1] as { seq: number }).seq
+          sse.send('console', { run: run.id, lines, next: consoleSeq })
+        }
       },
     })
     ready = (async () => {
       const keys = (await store.metricKeys(run.id)).filter((k) => !wanted || wanted.has(k.key))
       for (const k of keys) cursors.set(k.key, (await store.readSeries({ runId: run.id, key: k.key, from: k.lastStep + 1 })).cursor)
+      consoleSeq = (await store.readConsole({ runId: run.id, before: Number.MAX_SAFE_INTEGER, limit: 1 }))[0]?.seq ?? 0
       return keys.map((k) => k.key)
     })()
     try {
-      sse.send('hello', { run: run.id, keys: await ready })
+      const keys = await ready
+      sse.send('hello', { run: run.id, keys, console: consoleSeq })
     } catch (e) {
       // The response is already a stream: say what happened in it, then end it.
       request.log.warn({ err: e }, 'event stream start failed')
@@ -106,10 +122,10 @@ export class EventHub {
     const runs = new Set<string>()
     const points = new Map<string, Set<string>>()
     const sse = this.open(request, reply, {
-      matches: (c) => c.workspace === workspace && c.project === project,
+      matches: (c) => c.type !== 'console' && c.workspace === workspace && c.project === project,
       onChange: (c) => {
         if (c.type === 'run') runs.add(c.runId)
-        else {
+        else if (c.type === 'points') {
           const keys = points.get(c.runId) ?? new Set<string>()
           for (const k of c.keys) keys.add(k)
           points.set(c.runId, keys)

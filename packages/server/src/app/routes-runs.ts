@@ -237,6 +237,36 @@ export function registerRunRoutes(app: FastifyInstance, store: Store, hub: Event
     },
   )
 
+  app.get<{ Params: { id: string }; Querystring: { after?: string; before?: string; tail?: 'true' | 'false'; limit?: string } }>(
+    '/api/v1/runs/:id/console',
+    {
+      schema: {
+        summary: 'Console lines (stdout, stderr) of a run in order: after a seq, before a seq, or the last ones (tail=true)',
+        tags: ['series'],
+        params: runParams,
+        querystring: object({ after: queryInt, before: queryInt, tail: { type: 'string', enum: ['true', 'false'] }, limit: queryInt }),
+      },
+    },
+    async (request) => {
+      const { id } = request.params
+      const [after, before, limit] = [intOf(request.query.after), intOf(request.query.before), intOf(request.query.limit)]
+      const tail = request.query.tail === 'true'
+      if (tail && (after !== undefined || before !== undefined)) {
+        throw new TallyError('invalid_query', 'tail=true reads the last lines; leave out after and before')
+      }
+      await runFor(store, request, id, 'viewer')
+      const lines = await store.readConsole({
+        runId: id,
+        ...(after !== undefined && { after }),
+        ...(before !== undefined && { before }),
+        ...(tail && { before: Number.MAX_SAFE_INTEGER }),
+        ...(limit !== undefined && { limit }),
+      })
+      // Where to go on reading forward: past this answer's last line, or where the reader stood.
+      return { lines, next: lines[lines.length - 1]?.seq ?? after ?? 0 }
+    },
+  )
+
   app.get<{ Params: { id: string }; Querystring: SeriesQueryString }>(
     '/api/v1/runs/:id/series',
     {

@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os'
 import { newRunId, newWriterId, type PointsBatch, type SpoolEvent, SpoolWriter, writeRunIndex } from '@tally/sdk/spool'
+import { DemoConsole, demoGit } from './demo-console.js'
 import { simulate, type TrainingSetup } from './simulated-training.js'
 
 export const DEMO_PROJECT = 'demo'
@@ -179,18 +180,29 @@ function writePastRun(dir: string, past: PastRun, now: number): DemoRun {
     createdAt: start,
     resumed: false,
     resume: 'never',
-    system: { host: hostname(), platform: process.platform, arch: process.arch, runtime, demo: true },
+    system: {
+      host: hostname(),
+      platform: process.platform,
+      arch: process.arch,
+      runtime,
+      git: demoGit(setup.config.seed, setup.name === 'no-augment'),
+      demo: true,
+    },
   })
+  const printed = new DemoConsole(setup.name, setup.steps, setup.config.epochs)
+  printed.start(start, setup.config.batch_size)
   const step = simulate(setup)
   const rows = new RowBatch()
   let last: Record<string, number> = {}
   for (let s = 0; s <= lastStep; s++) {
     last = step(s)
     rows.add(s, Math.round(start + (s + 1) * msPerStep), last)
+    printed.step(Math.round(start + (s + 1) * msPerStep), s, last)
     if (rows.size === 500) writer.points(rows.take())
   }
   if (rows.size > 0) writer.points(rows.take())
-  const events: SpoolEvent[] = []
+  if (past.ending.status === 'failed') printed.traceback(end, past.ending.error)
+  const events: SpoolEvent[] = [{ type: 'console', at: end, lines: printed.lines }]
   if (past.ending.status === 'finished') {
     const acc = last['train/acc'] ?? 0.9
     events.push({ type: 'result', at: end, key: 'test_acc', value: Math.round((acc - 0.01) * 1e4) / 1e4 })

@@ -16,6 +16,8 @@ const run = init({
   group: LIVE_RUN.group,
   tags: LIVE_RUN.tags,
   config: LIVE_RUN.config,
+  // What the script prints is kept with the run, as the run page's console panel shows.
+  captureConsole: true,
   ...(process.env.TALLY_DIR !== undefined && { dir: process.env.TALLY_DIR }),
 })
 process.stdout.write(`live run ${run.id}\n`)
@@ -23,8 +25,13 @@ process.stdout.write(`live run ${run.id}\n`)
 const metrics = simulate(LIVE_RUN)
 let step = 0
 const timer = setInterval(() => {
-  run.log(metrics(step), { step })
+  const m = metrics(step)
+  run.log(m, { step })
   step++
+  // A progress line every 2 s, as a training script prints one.
+  if (step % (2 * STEPS_PER_SECOND) === 0) {
+    process.stdout.write(`step ${step}/${LIVE_RUN.steps}  loss ${m['train/loss']?.toFixed(4)}  acc ${m['train/acc']?.toFixed(4)}\n`)
+  }
   if (step === LIVE_RUN.steps) {
     clearInterval(timer)
     run.result('test_acc', 0.95)

@@ -6,6 +6,7 @@
  */
 import { TallyError } from '@tally/sdk'
 import {
+  type ConsoleLine,
   checkConfig,
   checkId,
   checkKey,
@@ -15,6 +16,7 @@ import {
   checkText,
   type JsonValue,
   KIND_EVENT,
+  MAX_LINE_CHARS,
   type PointsBatch,
   type RunEvent,
   type SpoolEvent,
@@ -84,10 +86,25 @@ export function checkEvent(writerId: string, e: SpoolEvent): void {
         for (const key of e.keys) checkKey(key)
         checkMetadata(e.metadata)
         break
+      case 'console':
+        if (!Array.isArray(e.lines)) throw new TallyError('invalid_argument', 'a console event carries an array of lines')
+        for (const line of e.lines) checkConsoleLine(line)
+        break
     }
   } catch (err) {
     if (!(err instanceof TallyError)) throw err
     throw new TallyError('spool_format', `writer ${writerId} sent a ${String(e.type)} event the store refuses: ${err.message}`)
+  }
+}
+
+function checkConsoleLine(line: ConsoleLine): void {
+  if (line === null || typeof line !== 'object') throw new TallyError('invalid_argument', 'a console line is an object')
+  if (line.stream !== 'stdout' && line.stream !== 'stderr') {
+    throw new TallyError('invalid_argument', `a console line's stream is stdout or stderr; got ${JSON.stringify(line.stream)}`)
+  }
+  if (!isTime(line.at)) throw new TallyError('invalid_argument', `a console line's at must be a time in ms; got ${String(line.at)}`)
+  if (typeof line.text !== 'string' || line.text.length > MAX_LINE_CHARS) {
+    throw new TallyError('invalid_argument', `a console line's text is a string of at most ${MAX_LINE_CHARS} characters`)
   }
 }
 
@@ -272,6 +289,8 @@ export abstract class IngestState<R extends RunRow> {
   runChanged = false
   /** Point metadata of this call, `[key, step, tagged JSON]`, in arrival order (a later one wins). */
   readonly metadata: [string, number, string][] = []
+  /** Console lines of this call, in order; the backend numbers them after the run's last. */
+  readonly console: ConsoleLine[] = []
 
   /**
    * @param receivedAt When a server received the records, by its own clock. Given, a
@@ -325,6 +344,9 @@ export abstract class IngestState<R extends RunRow> {
         break
       case 'metadata':
         for (const key of e.keys) this.metadata.push([key, e.step, stringifyTagged(e.metadata)])
+        break
+      case 'console':
+        for (const line of e.lines) this.console.push(line)
         break
       case 'heartbeat':
         break
@@ -413,9 +435,12 @@ export abstract class IngestState<R extends RunRow> {
     return later(lastSeenAt, this.receivedAt ?? this.seenAt)
   }
 
-  /** Count an applied event's time; every event but a heartbeat changes the run. */
+  /**
+   * Count an applied event's time; every event but a heartbeat or console output changes
+   * the run (console lines are their own change, so a chatty run does not re-send itself).
+   */
   sawEvent(e: SpoolEvent): void {
-    if (e.type !== 'heartbeat') {
+    if (e.type !== 'heartbeat' && e.type !== 'console') {
       this.runChanged = true
       this.updatedAt = later(this.updatedAt, e.at)
     }

@@ -8,7 +8,7 @@ import { BucketBuilder, type Buckets, bucketCount, bucketWidth, lowerBound, MAX_
 import { CHUNK_POINTS, decodeChunk, MAX_STEP, type PointColumns, pointColumns } from './chunks.js'
 import { invalidQuery } from './errors.js'
 import { parseObject } from './rows.js'
-import type { BucketQuery, MetadataQuery, PointMetadata, SeriesQuery } from './store.js'
+import type { BucketQuery, ConsoleLineInfo, ConsoleQuery, MetadataQuery, PointMetadata, SeriesQuery } from './store.js'
 
 /** Chunks per ExportChunk: an export reads whole chunks, up to 64 × CHUNK_POINTS points at a time. */
 export const EXPORT_CHUNKS = 64
@@ -179,6 +179,43 @@ export function checkMetadataQuery(query: MetadataQuery): CheckedMetadataQuery {
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw invalidQuery('limit must be an integer from 1 to 10000')
   if (query.key !== undefined && typeof query.key !== 'string') throw invalidQuery('key must be a string')
   return { key: query.key ?? null, lo: range.from, hi: range.to, limit }
+}
+
+export interface CheckedConsoleQuery {
+  /** Forward from `after`, or backward from `before`. */
+  after: number
+  before: number | undefined
+  limit: number
+}
+
+const isSeq = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0
+
+export function checkConsoleQuery(query: ConsoleQuery): CheckedConsoleQuery {
+  const limit = query.limit ?? 1000
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw invalidQuery('limit must be an integer from 1 to 10000')
+  if (query.after !== undefined && !isSeq(query.after)) throw invalidQuery('after must be a line seq, an integer ≥ 0')
+  if (query.before !== undefined && !isSeq(query.before)) throw invalidQuery('before must be a line seq, an integer ≥ 0')
+  if (query.after !== undefined && query.before !== undefined)
+    throw invalidQuery('give after (newer lines) or before (earlier lines), not both')
+  return { after: query.after ?? 0, before: query.before, limit }
+}
+
+/** A stored console line as the API answers it. */
+export function consoleLine(row: {
+  seq: number | string
+  stream: string
+  at: number
+  text: string
+  truncated: number | boolean
+}): ConsoleLineInfo {
+  const line: ConsoleLineInfo = {
+    seq: Number(row.seq),
+    stream: row.stream === 'stderr' ? 'stderr' : 'stdout',
+    at: Number(row.at),
+    text: row.text,
+  }
+  if (row.truncated) line.truncated = true
+  return line
 }
 
 /** A stored metadata row as the API answers it. */

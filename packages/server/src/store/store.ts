@@ -89,6 +89,15 @@ export interface Store {
    */
   readMetadata(query: MetadataQuery): Promise<PointMetadata[]>
 
+  /**
+   * Console lines of a run (stdout and stderr, `run.console`), in the order written, each
+   * numbered by `seq` (1, 2, … per run). Forward: the lines after `after` (default 0).
+   * Backward, with `before`: the last `limit` lines before that seq, still in order (pass
+   * `Number.MAX_SAFE_INTEGER` for the end). At most `limit` lines (default 1,000, at most
+   * 10,000). Unknown run: `not_found`; a bad `after`, `before` or `limit`: `invalid_query`.
+   */
+  readConsole(query: ConsoleQuery): Promise<ConsoleLineInfo[]>
+
   /** Every point of a project, run by run and key by key, for export. */
   exportPoints(project: string, workspace?: string): AsyncIterable<ExportChunk>
 
@@ -170,6 +179,8 @@ export interface RunPatch {
 export type StoreChange =
   | { type: 'points'; workspace: string; project: string; runId: string; keys: string[] }
   | { type: 'run'; workspace: string; project: string; runId: string; deleted?: boolean }
+  /** New console lines of the run, for a reader to fetch `after` the last it has. */
+  | { type: 'console'; workspace: string; project: string; runId: string }
 
 export interface SpoolSource {
   file: string
@@ -339,6 +350,23 @@ export interface PointMetadata {
   key: string
   step: number
   metadata: { [key: string]: JsonValue }
+}
+
+export interface ConsoleQuery {
+  runId: string
+  after?: number
+  before?: number
+  limit?: number
+}
+
+export interface ConsoleLineInfo {
+  seq: number
+  stream: 'stdout' | 'stderr'
+  /** When it was written, ms since the epoch. */
+  at: number
+  text: string
+  /** Present when the line was cut at 16 Ki characters. */
+  truncated?: true
 }
 
 export interface ExportChunk {

@@ -36,9 +36,11 @@ export function ingestChanges(
   where: { workspace: string; project: string; runId: string },
   runChanged: boolean,
   keys: string[],
+  console = false,
 ): StoreChange[] {
   const changes: StoreChange[] = []
   if (runChanged) changes.push({ type: 'run', ...where })
   if (keys.length > 0) changes.push({ type: 'points', ...where, keys })
+  if (console) changes.push({ type: 'console', ...where })
   return changes
 }

@@ -156,6 +156,31 @@ describe('remote mode', () => {
     ])
   })
 
+  it('delivers console lines and the git state to the server, readable in order', async () => {
+    const home = freshDir()
+    const server = await serve(join(home, 'server.db'))
+    const key = await writerKey(server)
+    const run = init({ project: 'p', serverUrl: server.url, apiKey: key, dir: join(home, 'client'), quiet: true })
+    run.console('stdout', 'epoch 1/2 loss 0.41\n')
+    run.console('stderr', 'warning: clipping\n')
+    run.console('stdout', 'epoch 2/2')
+    await run.finish()
+    const { body } = await getJson<{ lines: { seq: number; stream: string; text: string }[]; next: number }>(
+      server,
+      key,
+      `/api/v1/runs/${run.id}/console`,
+    )
+    expect(body.lines.map((l) => [l.seq, l.stream, l.text])).toEqual([
+      [1, 'stdout', 'epoch 1/2 loss 0.41'],
+      [2, 'stderr', 'warning: clipping'],
+      [3, 'stdout', 'epoch 2/2'],
+    ])
+    expect(body.next).toBe(3)
+    // The tests run inside Tally's own repository, so the run carries its git state.
+    const stored = await getJson<{ system: { git?: { commit: string } } }>(server, key, `/api/v1/runs/${run.id}`)
+    expect(stored.body.system.git?.commit).toMatch(/^[0-9a-f]{40}$/)
+  })
+
   it('finish() waits until the server has every record', async () => {
     const home = freshDir()
     const server = await serve(join(home, 'server.db'))

@@ -1,5 +1,5 @@
 /** The run page's calls to the HTTP API v1 (docs/api.md): one run, and its point metadata. */
-import type { RunJson } from '@tally/sdk/api'
+import type { ConsolePageJson, RunJson } from '@tally/sdk/api'
 import { getJson, seg } from './client'
 
 /** Any JSON value of a run (config, summary, metadata); NaN and ±Infinity are strings. */
@@ -20,4 +20,13 @@ export function getRun(runId: string, signal?: AbortSignal): Promise<RunJson> {
 /** Metadata logged with a run's points, by key then step (the first `limit`, at most 10,000). */
 export function listMetadata(runId: string, limit = 1000, signal?: AbortSignal): Promise<PointMetadataJson[]> {
   return getJson<PointMetadataJson[]>(`/runs/${seg(runId)}/metadata?limit=${limit}`, signal)
+}
+
+/** Which console lines to read: newer than a seq, older than one, or the last ones. */
+export type ConsoleRead = { after: number } | { before: number } | { tail: true }
+
+/** Console lines of a run, in order (at most `limit`, ≤ 10,000). */
+export function getConsole(runId: string, read: ConsoleRead, limit: number, signal?: AbortSignal): Promise<ConsolePageJson> {
+  const where = 'tail' in read ? 'tail=true' : 'after' in read ? `after=${read.after}` : `before=${read.before}`
+  return getJson<ConsolePageJson>(`/runs/${seg(runId)}/console?${where}&limit=${limit}`, signal)
 }

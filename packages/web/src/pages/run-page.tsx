@@ -12,6 +12,8 @@ import { DEFAULT_WORKSPACE, hrefFor, navigate } from '../router'
 import { ConfigTree, ValueTable } from '../run/config-tree'
 import { RunActions } from '../run/run-actions'
 import { RunCharts } from '../run/run-charts'
+import { RunConsole } from '../run/run-console'
+import { RunGit } from '../run/run-git'
 import { RunMetadata } from '../run/run-metadata'
 import { argvOf, formatArgv, formatJson, runDurationMs, SHOWN_SYSTEM_KEYS } from '../run/run-values'
 import { useNow } from '../use-now'
@@ -99,7 +101,6 @@ function RunDetails({
   const sys = run.system
   const str = (v: JsonValue | undefined): string | undefined => (v === undefined || v === null ? undefined : formatJson(v))
   const otherSystem = Object.fromEntries(Object.entries(sys).filter(([k]) => !(SHOWN_SYSTEM_KEYS as readonly string[]).includes(k)))
-  const git = sys.git
   return (
     <>
       <header className="run-head">
@@ -155,20 +156,7 @@ function RunDetails({
           <Fact optional label="Runtime" value={str(sys.runtime)} />
           <Fact optional label="Working directory" value={str(sys.cwd)} code />
           <Fact optional label="Command" value={argv === undefined ? undefined : formatArgv(argv)} code wide />
-          {git !== undefined && git !== null && (
-            <Fact
-              label="Git"
-              value={
-                typeof git === 'object' && !Array.isArray(git)
-                  ? Object.entries(git)
-                      .map(([k, v]) => `${k}: ${formatJson(v)}`)
-                      .join('  ·  ')
-                  : formatJson(git)
-              }
-              code
-              wide
-            />
-          )}
+          <RunGit git={sys.git} />
         </dl>
         {Object.keys(otherSystem).length > 0 && (
           <details className="run-system">
@@ -199,6 +187,7 @@ function RunDetails({
         <h2 id="run-metrics">Metrics</h2>
         <RunCharts run={run} view={chartView} onView={onView} />
       </section>
+      <RunConsole runId={run.id} status={run.status} />
       <RunMetadata runId={run.id} />
     </>
   )

@@ -55,7 +55,7 @@ function isChange(v: unknown): v is StoreChange {
   if (v === null || typeof v !== 'object') return false
   const c = v as Record<string, unknown>
   const base = typeof c.workspace === 'string' && typeof c.project === 'string' && typeof c.runId === 'string'
-  if (c.type === 'run') return base
+  if (c.type === 'run' || c.type === 'console') return base
   return base && c.type === 'points' && Array.isArray(c.keys) && c.keys.every((k) => typeof k === 'string')
 }
 

@@ -130,7 +130,12 @@ class IngestCall extends IngestState<NamedRunRow> {
     await run(db, SQL.touchProject, [this.updatedAt, r.project_id])
     return {
       ack,
-      changes: ingestChanges({ workspace: r.workspace, project: r.project, runId: r.id }, this.runChanged, [...this.pending.keys()]),
+      changes: ingestChanges(
+        { workspace: r.workspace, project: r.project, runId: r.id },
+        this.runChanged,
+        [...this.pending.keys()],
+        this.console.length > 0,
+      ),
     }
   }
 
@@ -149,6 +154,16 @@ class IngestCall extends IngestState<NamedRunRow> {
       r.summary = computeSummary(r, series ?? (await this.seriesOf(r.id)))
     }
     if (this.metadata.length > 0) await this.writeMetadata(r.id)
+    if (this.console.length > 0) {
+      const c = this.console
+      await run(this.db, SQL.insertConsole, [
+        r.id,
+        c.map((l) => l.stream),
+        c.map((l) => l.at),
+        c.map((l) => l.text),
+        c.map((l) => l.truncated === true),
+      ])
+    }
     this.stampRun(r)
     await saveRun(this.db, r)
   }

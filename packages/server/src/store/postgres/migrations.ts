@@ -136,6 +136,19 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE chunks ADD COLUMN last_time double precision;
   `,
+  // 3: console output, a row per line numbered per run (seq 1, 2, …) in the order written;
+  // seqs are given under the run's row lock, so they have no gaps and commit in order.
+  `
+  CREATE TABLE console_lines (
+    run_id text NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    seq bigint NOT NULL,
+    stream text NOT NULL,
+    at double precision NOT NULL,
+    text text NOT NULL,
+    truncated boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (run_id, seq)
+  );
+  `,
 ]
 
 /** Session-level advisory lock held while migrating: servers starting together take turns. */

@@ -9,8 +9,10 @@ import { Liveness, type LivenessOptions } from '../liveness.js'
 import {
   BucketRead,
   checkBucketQuery,
+  checkConsoleQuery,
   checkMetadataQuery,
   checkSeriesQuery,
+  consoleLine,
   EXPORT_CHUNKS,
   pointMetadata,
   pointsWithin,
@@ -243,6 +245,15 @@ export class PostgresStore implements api.Store {
     return this.db.read(async (client) => {
       if ((await first(client, SQL.runExists, [query.runId])) === undefined) throw runNotFound(query.runId)
       return (await all(client, SQL.metadata, [query.runId, q.key, q.lo, q.hi, q.limit])).map(pointMetadata)
+    })
+  }
+
+  async readConsole(query: api.ConsoleQuery): Promise<api.ConsoleLineInfo[]> {
+    const q = checkConsoleQuery(query)
+    return this.db.read(async (client) => {
+      if ((await first(client, SQL.runExists, [query.runId])) === undefined) throw runNotFound(query.runId)
+      if (q.before === undefined) return (await all(client, SQL.consoleAfter, [query.runId, q.after, q.limit])).map(consoleLine)
+      return (await all(client, SQL.consoleBefore, [query.runId, q.before, q.limit])).reverse().map(consoleLine)
     })
   }
 

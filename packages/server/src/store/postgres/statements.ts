@@ -12,6 +12,14 @@ import { CHUNK_POINTS } from '../chunks.js'
 import type { KeyRow, RunRow } from '../rows.js'
 import type { ProjectInfo } from '../store.js'
 
+export interface ConsoleRow {
+  seq: number
+  stream: string
+  at: number
+  text: string
+  truncated: boolean
+}
+
 export const TYPE_PARSERS = new TypeOverrides()
 TYPE_PARSERS.setTypeParser(types.builtins.INT8, Number)
 TYPE_PARSERS.setTypeParser(types.builtins.JSON, (text: string) => text)
@@ -269,6 +277,22 @@ export const SQL = {
     'metadata',
     `SELECT key, step, metadata FROM point_metadata WHERE run_id = $1 AND ($2::text IS NULL OR key = $2)
      AND step BETWEEN $3 AND $4 ORDER BY key, step LIMIT $5`,
+  ),
+  /** The call's console lines, numbered after the run's last; the caller holds the run's row lock. */
+  insertConsole: statement<[string, string[], number[], string[], boolean[]]>(
+    'insert_console',
+    `INSERT INTO console_lines (run_id, seq, stream, at, text, truncated)
+     SELECT $1, base.seq + l.n, l.stream, l.at, l.text, l.truncated
+     FROM (SELECT COALESCE(MAX(seq), 0) AS seq FROM console_lines WHERE run_id = $1) base,
+          unnest($2::text[], $3::float8[], $4::text[], $5::boolean[]) WITH ORDINALITY AS l(stream, at, text, truncated, n)`,
+  ),
+  consoleAfter: statement<[string, number, number], ConsoleRow>(
+    'console_after',
+    'SELECT seq, stream, at, text, truncated FROM console_lines WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+  ),
+  consoleBefore: statement<[string, number, number], ConsoleRow>(
+    'console_before',
+    'SELECT seq, stream, at, text, truncated FROM console_lines WHERE run_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3',
   ),
   deletedRun: statement<[string], { workspace_id: number }>('deleted_run', 'SELECT workspace_id FROM deleted_runs WHERE run_id = $1'),
   insertDeletedRun: statement<[string, number, number]>(

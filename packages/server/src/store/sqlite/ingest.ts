@@ -58,6 +58,8 @@ export interface IngestResult {
   /** Keys that got points. */
   keys: string[]
   runChanged: boolean
+  /** Console lines were stored. */
+  console: boolean
 }
 
 export class SqliteIngest {
@@ -96,12 +98,12 @@ export class SqliteIngest {
     ctx.run = writer ? this.stmt.run.get(writer.run_id) : undefined
     if (!writer) {
       const first = records[0]
-      if (first === undefined) return { ack: { writerId, ackedSeq: 0, applied: 0, points: 0 }, keys: [], runChanged: false }
+      if (first === undefined) return { ack: { writerId, ackedSeq: 0, applied: 0, points: 0 }, keys: [], runChanged: false, console: false }
       const tombstone = this.tombstone(writerId, first)
       if (tombstone !== undefined) {
         const ack = ctx.dropRecords(records, tombstone, workspaceId)
         this.stmt.upsertDeletedWriter.run(writerId, tombstone.run_id, workspaceId, ack.ackedSeq)
-        return { ack, keys: [], runChanged: false }
+        return { ack, keys: [], runChanged: false, console: false }
       }
       ctx.checkFirstRecord(first)
     }
@@ -117,7 +119,7 @@ export class SqliteIngest {
     const ack = seqs.ack(points)
     if (w === undefined || run === undefined || ack.applied === 0) {
       if (w !== undefined && source) this.stmt.updateWriter.run({ ...w, file: source.file, offset: source.offset })
-      return { ack, keys: [], runChanged: false }
+      return { ack, keys: [], runChanged: false, console: false }
     }
     let lastStep = run.last_step
     for (const [key, pending] of ctx.pending) {
@@ -126,6 +128,10 @@ export class SqliteIngest {
     }
     run.last_step = lastStep
     for (const [key, step, metadata] of ctx.metadata) this.stmt.upsertMetadata.run(run.id, key, step, metadata)
+    if (ctx.console.length > 0) {
+      let seq = (this.stmt.lastConsoleSeq.get(run.id) as { seq: number }).seq
+      for (const l of ctx.console) this.stmt.insertConsole.run(run.id, ++seq, l.stream, l.at, l.text, l.truncated ? 1 : 0)
+    }
     if (ctx.pending.size > 0 || ctx.summaryDirty) run.summary = this.computeSummary(run)
     ctx.stampRun(run)
     this.stmt.updateRun.run(run)
@@ -137,7 +143,14 @@ export class SqliteIngest {
       w.offset = source.offset
     }
     this.stmt.updateWriter.run(w)
-    return { ack, runId: run.id, projectId: run.project_id, keys: [...ctx.pending.keys()], runChanged: ctx.runChanged }
+    return {
+      ack,
+      runId: run.id,
+      projectId: run.project_id,
+      keys: [...ctx.pending.keys()],
+      runChanged: ctx.runChanged,
+      console: ctx.console.length > 0,
+    }
   }
 
   /** The tombstone of a writer whose run was deleted; `run_exists` for a new writer of a deleted run. */

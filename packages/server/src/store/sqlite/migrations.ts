@@ -152,6 +152,18 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE chunks;
   ALTER TABLE chunks_v3 RENAME TO chunks;
   `,
+  // 4: console output, a row per line numbered per run (seq 1, 2, …) in the order written.
+  `
+  CREATE TABLE console_lines (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    stream TEXT NOT NULL,
+    at REAL NOT NULL,
+    text TEXT NOT NULL,
+    truncated INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, seq)
+  ) WITHOUT ROWID;
+  `,
 ]
 
 /** Bring the database to the newest schema, in one transaction. */

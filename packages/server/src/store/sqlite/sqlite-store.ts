@@ -10,8 +10,10 @@ import { Liveness, type LivenessOptions } from '../liveness.js'
 import {
   BucketRead,
   checkBucketQuery,
+  checkConsoleQuery,
   checkMetadataQuery,
   checkSeriesQuery,
+  consoleLine,
   EXPORT_CHUNKS,
   pointMetadata,
   pointsWithin,
@@ -86,7 +88,7 @@ export class SqliteStore implements api.Store {
     const names = this.stmt.projectNames.get(result.projectId)
     if (names === undefined) return
     const where = { workspace: names.workspace, project: names.project, runId: result.runId }
-    for (const change of ingestChanges(where, result.runChanged, result.keys)) this.watchers.emit(change)
+    for (const change of ingestChanges(where, result.runChanged, result.keys, result.console)) this.watchers.emit(change)
   }
 
   watch(listener: Watcher): () => void {
@@ -270,6 +272,15 @@ export class SqliteStore implements api.Store {
     return this.read(() => {
       if (this.stmt.run.get(query.runId) === undefined) throw runNotFound(query.runId)
       return this.stmt.metadata.all({ run: query.runId, ...q }).map(pointMetadata)
+    })
+  }
+
+  async readConsole(query: api.ConsoleQuery): Promise<api.ConsoleLineInfo[]> {
+    const q = checkConsoleQuery(query)
+    return this.read(() => {
+      if (this.stmt.run.get(query.runId) === undefined) throw runNotFound(query.runId)
+      if (q.before === undefined) return this.stmt.consoleAfter.all(query.runId, q.after, q.limit).map(consoleLine)
+      return this.stmt.consoleBefore.all(query.runId, q.before, q.limit).reverse().map(consoleLine)
     })
   }
 

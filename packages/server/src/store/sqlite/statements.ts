@@ -20,6 +20,14 @@ export interface WriterRow {
   closed: number
 }
 
+export interface ConsoleRow {
+  seq: number
+  stream: string
+  at: number
+  text: string
+  truncated: number
+}
+
 export interface SeriesRow {
   id: number
   count: number
@@ -106,6 +114,16 @@ export function prepareStatements(db: Database.Database) {
     >(
       `SELECT key, step, metadata FROM point_metadata WHERE run_id = @run AND (@key IS NULL OR key = @key)
        AND step BETWEEN @lo AND @hi ORDER BY key, step LIMIT @limit`,
+    ),
+    lastConsoleSeq: db.prepare<[string], { seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM console_lines WHERE run_id = ?'),
+    insertConsole: db.prepare<[string, number, string, number, string, number]>(
+      'INSERT INTO console_lines (run_id, seq, stream, at, text, truncated) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    consoleAfter: db.prepare<[string, number, number], ConsoleRow>(
+      'SELECT seq, stream, at, text, truncated FROM console_lines WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    consoleBefore: db.prepare<[string, number, number], ConsoleRow>(
+      'SELECT seq, stream, at, text, truncated FROM console_lines WHERE run_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
     ),
     insertDeletedRun: db.prepare<[string, number, number]>(
       'INSERT OR REPLACE INTO deleted_runs (run_id, workspace_id, deleted_at) VALUES (?, ?, ?)',

@@ -1,0 +1,6 @@
+export type { ConsoleCapture } from './console-capture.js'
+export { captureConsole } from './console-capture.js'
+export type { ConsoleLine, ConsoleStream } from './console-lines.js'
+export { ConsoleLines, MAX_LINE_CHARS } from './console-lines.js'
+export type { GitInfo } from './git.js'
+export { gitInfo, parseStatus, stripCredentials } from './git.js'

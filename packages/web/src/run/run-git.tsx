@@ -1,0 +1,29 @@
+import type { JsonValue } from '../api/runs'
+import { gitView } from './git-view'
+
+/** The run's git state at init (commit, branch, remote, dirty), as one wide fact of the overview; nothing without it. */
+export function RunGit({ git }: { git: JsonValue | undefined }) {
+  const view = gitView(git)
+  if (view === undefined) return null
+  return (
+    <div className="fact wide run-git" data-fact="git">
+      <dt>Git</dt>
+      <dd>
+        {view.commit !== null && (
+          <code className="git-commit" title={view.commit}>
+            {view.short}
+          </code>
+        )}
+        <span className="git-branch">
+          {view.branch === null ? <span className="muted">detached HEAD</span> : <code>{view.branch}</code>}
+        </span>
+        {view.remote !== null && <code className="git-remote">{view.remote}</code>}
+        {view.dirty && (
+          <span className="status status-crashed git-dirty" title="Tracked files had uncommitted changes when the run started">
+            dirty
+          </span>
+        )}
+      </dd>
+    </div>
+  )
+}
