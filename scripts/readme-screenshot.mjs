@@ -11,7 +11,11 @@ import { writePastRuns } from '../packages/server/dist/demo/demo-project.js'
 const root = new URL('..', import.meta.url).pathname
 const dir = mkdtempSync(join(tmpdir(), 'tally-shot-'))
 writePastRuns(dir)
-const node = (path, args = []) => spawn(process.execPath, [join(root, path), ...args], { env: { ...process.env, TALLY_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+const node = (path, args = []) =>
+  spawn(process.execPath, [join(root, path), ...args], {
+    env: { ...process.env, TALLY_DIR: dir },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  })
 const live = node('packages/server/dist/demo/live-run.js')
 const ui = node('packages/server/dist/cli/main.js', ['ui', '--port', '0'])
 const url = await new Promise((resolve) => {
@@ -24,7 +28,10 @@ const url = await new Promise((resolve) => {
 })
 // Let the live run get some way into its schedule.
 await new Promise((r) => setTimeout(r, 8000))
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] })
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu'],
+})
 try {
   for (const [theme, file] of [
     ['light', 'dashboard.png'],
