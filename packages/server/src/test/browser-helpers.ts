@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { writePastRuns } from '../demo/demo-project.js'
-import { type Child, CLI_DIST, freshDir, REPO, startNode } from './test-helpers.js'
+import { type Child, CLI_DIST, freshDir, REPO, script, startNode } from './test-helpers.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const SHOTS = join(REPO, 'test-output', 'dashboard')
@@ -129,4 +129,31 @@ export function recordSeriesReads(page: Page): SeriesRead[] {
     })
   })
   return reads
+}
+
+/** A training script in its own process, logging train/loss through the SDK (`perTick` steps every 50 ms) until a file `stop-<name>` appears. */
+export function trainerScript(dir: string, name: string, perTick = 1): string {
+  return script(
+    dir,
+    `${name}.mjs`,
+    `import { existsSync } from 'node:fs'
+const run = tally.init({ project: 'demo', name: ${JSON.stringify(name)}, dir: ${JSON.stringify(dir)} })
+console.log('run ' + run.id)
+let step = 0
+const timer = setInterval(() => {
+  for (let i = 0; i < ${perTick}; i++, step++) run.log({ 'train/loss': 2 / (step + 1) }, { step })
+  if (existsSync(${JSON.stringify(join(dir, `stop-${name}`))})) {
+    clearInterval(timer)
+    void run.finish()
+  }
+}, 50)`,
+  )
+}
+
+export const runIdOf = async (child: Child): Promise<string> => ((await child.waitFor(/^run /)).split(' ')[1] as string).trim()
+
+export async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  for (const started = Date.now(); !(await check()); await new Promise((r) => setTimeout(r, 100))) {
+    if (Date.now() - started > ms) throw new Error(`timed out waiting until ${what}`)
+  }
 }

@@ -69,7 +69,7 @@ describe("Trackio's embedding parameters, in Chromium", () => {
     await page.locator('.chart[data-metric="train/loss"]').waitFor()
     expect(await page.locator('html').getAttribute('data-theme')).toBe('dark')
     await page.emulateMedia({ colorScheme: 'light' })
-    await page.waitForFunction('document.documentElement.dataset.theme === "light"')
+    await page.locator('html[data-theme="light"]').waitFor({ state: 'attached' })
     await page.screenshot({ path: join(SHOTS, 'embed-2-collapsed.png') })
     expect(errors).toEqual([])
     await page.close()

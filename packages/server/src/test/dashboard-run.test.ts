@@ -1,14 +1,17 @@
 /**
  * The run page in Chromium: opened from the URL the SDK prints for a run, it shows the
  * run's status, where and how it ran, its config (searchable), summary and results, a
- * chart per metric, and a failed run's error. Screenshots go to test-output/dashboard/run-*.png.
+ * chart per metric, and a failed run's error; live, it follows a training run's points and
+ * status without a reload. Screenshots go to test-output/dashboard/run-*.png.
  */
+import { writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { RunJson } from '@tally/sdk'
 import type { Page } from 'playwright-core'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { closeBrowser, demoServer, killChildren, newPage, SHOTS } from './browser-helpers.js'
+import { closeBrowser, demoServer, killChildren, newPage, runIdOf, SHOTS, track, trainerScript, until } from './browser-helpers.js'
+import { startNode } from './test-helpers.js'
 
 afterAll(closeBrowser)
 afterEach(killChildren)
@@ -100,4 +103,34 @@ describe('the run page, in Chromium', () => {
     expect(errors.filter((e) => !e.includes('404'))).toEqual([])
     await page.close()
   })
+
+  it('follows a run while it trains: its chart grows and its status flips to finished, without a reload', async () => {
+    const { dir, url } = await demoServer()
+    const trainer = track(startNode(trainerScript(dir, 'watched'), {}))
+    const id = await runIdOf(trainer)
+    const { page, errors } = await newPage()
+    let navigations = 0
+    page.on('framenavigated', (f) => {
+      if (f === page.mainFrame()) navigations++
+    })
+    await page.goto(`${url}/?project=demo&run=${id}`)
+    await page.getByRole('heading', { name: 'watched', level: 1 }).waitFor()
+    const loss = page.locator('.chart[data-metric="train/loss"]')
+    await loss.scrollIntoViewIfNeeded()
+    const item = loss.locator(`.chart-legend li[data-run-id="${id}"]`)
+    await item.waitFor()
+    const before = Number(await item.getAttribute('data-points'))
+    await until('the chart grew by 20 points', async () => Number(await item.getAttribute('data-points')) >= before + 20)
+    expect(await page.locator('.run-head .status').textContent()).toBe('running')
+
+    writeFileSync(join(dir, 'stop-watched'), '')
+    await trainer.exited
+    await until('the page says finished', async () => (await page.locator('.run-head .status').textContent()) === 'finished')
+    const all = (await (await fetch(`${url}/api/v1/runs/${id}/series?key=train/loss`)).json()) as { steps: number[] }
+    await until('the chart holds every point', async () => Number(await item.getAttribute('data-points')) === all.steps.length)
+    expect(navigations).toBe(1)
+    await page.screenshot({ path: join(SHOTS, 'run-5-followed.png'), fullPage: true })
+    expect(errors).toEqual([])
+    await page.close()
+  }, 60_000)
 })

@@ -8,8 +8,19 @@ import { join } from 'node:path'
 import type { RunJson } from '@tally/sdk'
 import type { Page } from 'playwright-core'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { closeBrowser, demoServer, killChildren, newPage, recordSeriesReads, SHOTS, track } from './browser-helpers.js'
-import { type Child, cliJson, freshDir, REPO, script, startNode } from './test-helpers.js'
+import {
+  closeBrowser,
+  demoServer,
+  killChildren,
+  newPage,
+  recordSeriesReads,
+  runIdOf,
+  SHOTS,
+  track,
+  trainerScript,
+  until,
+} from './browser-helpers.js'
+import { cliJson, freshDir, REPO, startNode } from './test-helpers.js'
 
 const DEMO_DIST = join(REPO, 'packages/server/dist/demo/demo.js')
 
@@ -433,33 +444,6 @@ describe('npm start', () => {
     expect(after.find((r) => r.name === 'long-cosine')).toMatchObject({ status: 'failed', error: 'stopped with the demo' })
   })
 })
-
-/** A training script in its own process, logging train/loss through the SDK (`perTick` steps every 50 ms) until a file `stop-<name>` appears. */
-function trainerScript(dir: string, name: string, perTick = 1): string {
-  return script(
-    dir,
-    `${name}.mjs`,
-    `import { existsSync } from 'node:fs'
-const run = tally.init({ project: 'demo', name: ${JSON.stringify(name)}, dir: ${JSON.stringify(dir)} })
-console.log('run ' + run.id)
-let step = 0
-const timer = setInterval(() => {
-  for (let i = 0; i < ${perTick}; i++, step++) run.log({ 'train/loss': 2 / (step + 1) }, { step })
-  if (existsSync(${JSON.stringify(join(dir, `stop-${name}`))})) {
-    clearInterval(timer)
-    void run.finish()
-  }
-}, 50)`,
-  )
-}
-
-const runIdOf = async (child: Child): Promise<string> => ((await child.waitFor(/^run /)).split(' ')[1] as string).trim()
-
-async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  for (const started = Date.now(); !(await check()); await new Promise((r) => setTimeout(r, 100))) {
-    if (Date.now() - started > ms) throw new Error(`timed out waiting until ${what}`)
-  }
-}
 
 /** The colour of each visible run's swatch, by run id. */
 async function swatches(page: Page): Promise<Record<string, string>> {

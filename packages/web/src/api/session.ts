@@ -14,7 +14,18 @@ export interface SessionJson {
 
 /** Who the session cookie is; an `ApiError` `unauthorized` when there is none. */
 export function getSession(signal?: AbortSignal): Promise<SessionJson> {
-  return requestJson<SessionJson>('GET', '/session', undefined, signal)
+  // The first ask takes the answer main.tsx asked for as the script started.
+  const early = prefetched
+  prefetched = undefined
+  return early ?? requestJson<SessionJson>('GET', '/session', undefined, signal)
+}
+
+let prefetched: Promise<SessionJson> | undefined
+
+/** Ask who the dashboard is as the page's script starts, while React mounts, not after. */
+export function prefetchSession(): void {
+  prefetched = requestJson<SessionJson>('GET', '/session')
+  prefetched.catch(() => undefined) // its failure belongs to getSession's caller
 }
 
 /** Check `key` and keep it in the session cookie. */

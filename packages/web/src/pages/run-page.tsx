@@ -1,6 +1,6 @@
 import './run-page.css'
 import type { RunJson } from '@tally/sdk/api'
-import { type ReactNode, useEffect, useState } from 'react'
+import { type ReactNode, useEffect, useMemo, useState } from 'react'
 import { getRun, type JsonValue } from '../api/runs'
 import { useResource } from '../api/use-resource'
 import { type ChartView, chartViewParams, parseChartView } from '../charts/chart-view'
@@ -8,6 +8,8 @@ import { Link } from '../components/link'
 import { Failure, Loading } from '../components/notice'
 import { StatusBadge } from '../components/status-badge'
 import { formatDuration, formatTime } from '../format'
+import { LiveContext } from '../live/live-context'
+import { useLiveProject } from '../live/use-live-project'
 import { DEFAULT_WORKSPACE, hrefFor, navigate } from '../router'
 import { ConfigTree, ValueTable } from '../run/config-tree'
 import { RunActions } from '../run/run-actions'
@@ -32,7 +34,13 @@ export function RunPage({ workspace, project, run: runId, params }: Props) {
   const [edited, setEdited] = useState<RunJson>()
   const ws = workspace === DEFAULT_WORKSPACE ? undefined : workspace
   const projectHref = hrefFor({ workspace: ws, project })
-  const shown = run.state === 'ready' ? (edited ?? run.data) : undefined
+  // Live over the project's one event stream: the run's status, summary and fields as they
+  // change, and its charts' new points (the charts listen through LiveContext).
+  const loaded = run.state === 'ready' ? run.data : undefined
+  const asLoaded = useMemo(() => (loaded === undefined ? undefined : [loaded]), [loaded])
+  const live = useLiveProject(workspace, project, asLoaded)
+  const liveRun = live.runs?.find((r) => r.id === runId)
+  const shown = run.state === 'ready' ? newest(edited, liveRun ?? run.data) : undefined
   const name = shown?.name ?? runId
 
   useEffect(() => {
@@ -53,36 +61,44 @@ export function RunPage({ workspace, project, run: runId, params }: Props) {
     navigate(hrefFor({ workspace: ws, project, run: runId, ...chartViewParams(chart) }), { replace: !push })
 
   return (
-    <main className="run-page">
-      <nav className="crumbs" aria-label="Breadcrumb">
-        <Link href={hrefFor({ workspace: ws })}>Projects</Link> <span aria-hidden="true">/</span> <Link href={projectHref}>{project}</Link>{' '}
-        <span aria-hidden="true">/</span>
-      </nav>
-      {run.state === 'loading' && (
-        <>
-          <h1>{runId}</h1>
-          <Loading what="the run" />
-        </>
-      )}
-      {run.state === 'error' && (
-        <>
-          <h1>{runId}</h1>
-          <Failure what={`run ${runId}`} error={run.error} retry={run.retry} />
-          <p>
-            <Link href={projectHref}>Back to {project}</Link>
-          </p>
-        </>
-      )}
-      {shown !== undefined && (
-        <RunDetails
-          run={shown}
-          chartView={chartView}
-          onView={onView}
-          actions={<RunActions run={shown} onChange={setEdited} projectHref={projectHref} />}
-        />
-      )}
-    </main>
+    <LiveContext.Provider value={live.points}>
+      <main className="run-page">
+        <nav className="crumbs" aria-label="Breadcrumb">
+          <Link href={hrefFor({ workspace: ws })}>Projects</Link> <span aria-hidden="true">/</span>{' '}
+          <Link href={projectHref}>{project}</Link> <span aria-hidden="true">/</span>
+        </nav>
+        {run.state === 'loading' && (
+          <>
+            <h1>{runId}</h1>
+            <Loading what="the run" />
+          </>
+        )}
+        {run.state === 'error' && (
+          <>
+            <h1>{runId}</h1>
+            <Failure what={`run ${runId}`} error={run.error} retry={run.retry} />
+            <p>
+              <Link href={projectHref}>Back to {project}</Link>
+            </p>
+          </>
+        )}
+        {shown !== undefined && (
+          <RunDetails
+            run={shown}
+            chartView={chartView}
+            onView={onView}
+            actions={<RunActions run={shown} onChange={setEdited} projectHref={projectHref} />}
+          />
+        )}
+      </main>
+    </LiveContext.Provider>
   )
+}
+
+/** The later of an edit made on this page and the run as the server last said it is. */
+function newest(edited: RunJson | undefined, current: RunJson): RunJson {
+  if (edited === undefined) return current
+  return (edited.updatedAt ?? '') > (current.updatedAt ?? '') ? edited : current
 }
 
 function RunDetails({

@@ -1,10 +1,12 @@
 import type { RunJson } from '@tally/sdk/api'
+import { useEffect, useState } from 'react'
 import { listKeys } from '../api/client'
 import { useResource } from '../api/use-resource'
 import { ChartSections } from '../charts/chart-sections'
 import type { ChartView } from '../charts/chart-view'
 import { sectionsOf } from '../charts/metric-keys'
 import { XAxisSelect } from '../charts/x-axis-select'
+import { useLivePoints } from '../live/live-context'
 
 interface Props {
   run: RunJson
@@ -15,7 +17,19 @@ interface Props {
 /** One small chart per metric key of the run, in sections by key prefix, as on the project page. */
 export function RunCharts({ run, view, onView }: Props) {
   const keys = useResource(`keys:${run.id}`, (signal) => listKeys(run.id, signal))
-  const sections = sectionsOf(keys.state === 'ready' ? keys.data.map((k) => k.key) : [], view.metrics)
+  // Keys the run logs for the first time while the page is open (the stream names them).
+  const [added, setAdded] = useState<readonly string[]>([])
+  const live = useLivePoints()
+  useEffect(
+    () =>
+      live?.listen((event) => {
+        if (event === 'resync' || event.run !== run.id) return
+        setAdded((had) => (event.keys.every((k) => had.includes(k)) ? had : [...new Set([...had, ...event.keys])]))
+      }),
+    [live, run.id],
+  )
+  const known = keys.state === 'ready' ? [...new Set([...keys.data.map((k) => k.key), ...added])] : []
+  const sections = sectionsOf(known, view.metrics)
   const zoomed = view.xmin !== undefined
   return (
     <section className="charts run-charts" aria-label="Metrics">
@@ -29,11 +43,7 @@ export function RunCharts({ run, view, onView }: Props) {
             onChange={(e) => onView({ ...view, metrics: e.target.value })}
           />
         </label>
-        <XAxisSelect
-          value={view.xAxis}
-          keys={keys.state === 'ready' ? keys.data.map((k) => k.key) : []}
-          onChange={(xAxis) => onView({ ...view, xAxis })}
-        />
+        <XAxisSelect value={view.xAxis} keys={known} onChange={(xAxis) => onView({ ...view, xAxis })} />
         {zoomed && (
           <button type="button" onClick={() => onView({ ...view, xmin: undefined, xmax: undefined }, true)}>
             Reset zoom (steps {view.xmin}–{view.xmax})
