@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { closeBrowser, demoServer, killChildren, newPage, SHOTS, track } from './browser-helpers.js'
-import { CLI_DIST, freePort, freshDir, script, startNode } from './test-helpers.js'
+import { CLI_DIST, freePort, freshDir, script, startNode, startServe } from './test-helpers.js'
 
 afterAll(closeBrowser)
 afterEach(killChildren)
@@ -18,19 +18,7 @@ const WS = 'vision'
 /** `tally serve` on a fresh directory; answers its URL and the owner key of "default" it prints. */
 async function teamServer(dir: string): Promise<{ url: string; admin: string }> {
   const port = await freePort()
-  const server = track(
-    startNode(CLI_DIST, {}, [
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--db',
-      `sqlite:${join(dir, 'server.db')}`,
-      '--data-dir',
-      dir,
-    ]),
-  )
+  const server = track(startServe(dir, port))
   const admin = (await server.waitFor(/^\s+tally_sk_/)).trim()
   await server.waitFor(/listening on/)
   return { url: `http://127.0.0.1:${port}`, admin }

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Child, CLI_DIST, freePort, freshDir, script, startNode } from './test-helpers.js'
+import { type Child, CLI_DIST, freePort, freshDir, script, startNode, startServe } from './test-helpers.js'
 
 const children: Child[] = []
 afterEach(() => {
@@ -13,17 +13,7 @@ afterEach(() => {
 })
 
 function serve(dir: string, port: number): Child {
-  const c = startNode(CLI_DIST, {}, [
-    'serve',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--db',
-    `sqlite:${join(dir, 'server.db')}`,
-    '--data-dir',
-    dir,
-  ])
+  const c = startServe(dir, port)
   children.push(c)
   return c
 }

@@ -120,3 +120,18 @@ export async function cliJson<T = unknown>(args: string[], dir: string): Promise
   if (r.code !== 0) throw new Error(`tally ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
   return JSON.parse(r.stdout) as T
 }
+
+/** `tally serve` on 127.0.0.1:`port`, its SQLite database and keys in `dir`. */
+export function startServe(dir: string, port: number): Child {
+  return startNode(CLI_DIST, {}, [
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--db',
+    `sqlite:${join(dir, 'server.db')}`,
+    '--data-dir',
+    dir,
+  ])
+}

@@ -1,33 +1,14 @@
 import type { RunJson } from '@tally/sdk/api'
 import { describe, expect, it } from 'vitest'
 import { filterRuns, nextSort, parseSort, runDuration, sortRuns } from './runs-view'
+import { testRun } from './test-runs'
 
 const T0 = Date.parse('2025-11-25T10:00:00.000Z')
 const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString()
 
-function run(id: string, fields: Partial<RunJson>): RunJson {
-  return {
-    id,
-    name: id,
-    project: 'p',
-    workspace: 'default',
-    status: 'finished',
-    group: null,
-    tags: [],
-    config: {},
-    summary: {},
-    createdAt: at(0),
-    description: null,
-    results: {},
-    updatedAt: at(1),
-    finishedAt: at(1),
-    heartbeatAt: at(1),
-    lastStep: null,
-    error: null,
-    system: {},
-    ...fields,
-  }
-}
+/** Finished a minute after creation unless `fields` say otherwise. */
+const run = (id: string, fields: Partial<RunJson>): RunJson =>
+  testRun(id, { createdAt: at(0), updatedAt: at(1), finishedAt: at(1), heartbeatAt: at(1), ...fields })
 
 const runs = [
   run('a', { name: 'baseline', group: 'adam', tags: ['demo', 'adam'], createdAt: at(0), finishedAt: at(30) }),
