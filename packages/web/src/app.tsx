@@ -1,19 +1,15 @@
-import { lazy, Suspense } from 'react'
 import { Link } from './components/link'
 import { Failure, Loading } from './components/notice'
+import { ComparePage } from './pages/compare-page'
 import { ProjectPage } from './pages/project-page'
 import { ProjectsPage } from './pages/projects-page'
+import { RunPage } from './pages/run-page'
 import { SignInPage } from './pages/sign-in-page'
 import { canonicalParams, DEFAULT_WORKSPACE, hrefFor, useCanonicalUrl, useUrl, viewOf } from './router'
 import { SessionBar } from './session/session-bar'
 import { SessionContext } from './session/session-context'
 import { useSessionLoader } from './session/use-session-loader'
 import { themeParam, useTheme } from './theme'
-
-// Pages other than the lists load as their own scripts (with uPlot), so the projects and
-// runs tables, where most visits start, parse less before their first rows.
-const RunPage = lazy(() => import('./pages/run-page').then((m) => ({ default: m.RunPage })))
-const ComparePage = lazy(() => import('./pages/compare-page').then((m) => ({ default: m.ComparePage })))
 
 /** The dashboard: a header, and the page the URL asks for (once signed in, on a team server). */
 export function App() {
@@ -47,41 +43,33 @@ export function App() {
       )}
       {signedIn !== null && (
         <SessionContext value={signedIn}>
-          <Suspense
-            fallback={
-              <main>
-                <Loading what="the page" />
-              </main>
-            }
-          >
-            {view.page === 'projects' && <ProjectsPage workspace={view.workspace} />}
-            {view.page === 'project' && (
-              <ProjectPage
-                key={`${view.workspace}/${view.project}`}
-                workspace={view.workspace}
-                project={view.project}
-                params={canonicalParams(url)}
-              />
-            )}
-            {view.page === 'compare' && (
-              <ComparePage
-                key={`${view.workspace}/${view.project}`}
-                workspace={view.workspace}
-                project={view.project}
-                runs={view.runs}
-                params={canonicalParams(url)}
-              />
-            )}
-            {view.page === 'run' && (
-              <RunPage
-                key={`${view.workspace}/${view.project}/${view.run}`}
-                workspace={view.workspace}
-                project={view.project}
-                run={view.run}
-                params={canonicalParams(url)}
-              />
-            )}
-          </Suspense>
+          {view.page === 'projects' && <ProjectsPage workspace={view.workspace} />}
+          {view.page === 'project' && (
+            <ProjectPage
+              key={`${view.workspace}/${view.project}`}
+              workspace={view.workspace}
+              project={view.project}
+              params={canonicalParams(url)}
+            />
+          )}
+          {view.page === 'compare' && (
+            <ComparePage
+              key={`${view.workspace}/${view.project}`}
+              workspace={view.workspace}
+              project={view.project}
+              runs={view.runs}
+              params={canonicalParams(url)}
+            />
+          )}
+          {view.page === 'run' && (
+            <RunPage
+              key={`${view.workspace}/${view.project}/${view.run}`}
+              workspace={view.workspace}
+              project={view.project}
+              run={view.run}
+              params={canonicalParams(url)}
+            />
+          )}
         </SessionContext>
       )}
     </>

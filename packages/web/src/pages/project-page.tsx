@@ -1,5 +1,6 @@
 import type { RunJson } from '@tally/sdk/api'
-import { lazy, Suspense, useDeferredValue, useEffect, useMemo, useState } from 'react'
+import { useDeferredValue, useEffect, useMemo, useState } from 'react'
+import { ChartGrid } from '../charts/chart-grid'
 import { type ChartView, chartViewParams, parseChartView } from '../charts/chart-view'
 import { Link } from '../components/link'
 import { Empty, Failure, Loading } from '../components/notice'
@@ -253,13 +254,11 @@ export function ProjectPage({ workspace, project, params }: Props) {
               <p className="notice">Every shown run is hidden from the charts: click a run’s eye in the table to chart it again.</p>
             )}
             {deferredCharted.length > 0 && (
-              <Suspense fallback={<Loading what="charts" />}>
-                <ChartGrid
-                  runs={deferredCharted}
-                  view={chartView}
-                  onView={(chart, push) => navigate(hrefWith({ chart }), { replace: !push })}
-                />
-              </Suspense>
+              <ChartGrid
+                runs={deferredCharted}
+                view={chartView}
+                onView={(chart, push) => navigate(hrefWith({ chart }), { replace: !push })}
+              />
             )}
           </>
         )}
@@ -267,10 +266,6 @@ export function ProjectPage({ workspace, project, params }: Props) {
     </LiveContext.Provider>
   )
 }
-
-// The chart grid (and uPlot) load as their own script, after the table's: a project's first
-// rows do not wait to parse them.
-const ChartGrid = lazy(() => import('../charts/chart-grid').then((m) => ({ default: m.ChartGrid })))
 
 const NO_RUNS: readonly RunJson[] = []
 const NO_IDS: ReadonlySet<string> = new Set()
