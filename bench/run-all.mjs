@@ -1,5 +1,6 @@
 // Every benchmark in turn; each prints JSON lines with medians and samples. The PostgreSQL
 // ones start a throwaway server from Debian's `postgresql` package.
+// dashboard.mjs drives Debian's chromium.
 import { execFileSync } from 'node:child_process'
 
 const runs = [
@@ -10,6 +11,7 @@ const runs = [
   ['http.mjs', { DB: 'postgres' }],
   ['pg-store.mjs'],
   ['runs-list.mjs'],
+  ['dashboard.mjs'],
 ]
 for (const [b, env = {}] of runs) {
   process.stdout.write(`# ${b}${env.DB ? ` (DB=${env.DB})` : ''}\n`)
