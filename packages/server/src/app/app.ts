@@ -127,8 +127,25 @@ export async function createApp({ store, config }: AppOptions): Promise<FastifyI
     config.mode === 'local' && localToken !== undefined
       ? (request: FastifyRequest, reply: FastifyReply): void => {
           reply.header('set-cookie', sessionCookie(LOCAL_COOKIE, localToken, { secure: overHttps(request) }))
+          const runs = firstRunsPath(request.url)
+          // The browser asks for a project's first runs while it still loads the script, which
+          // asks for the same URL (packages/web/src/api/client.ts) and gets that answer.
+          if (runs !== undefined) reply.header('link', `<${runs}>; rel=preload; as=fetch; crossorigin=anonymous`)
         }
       : undefined
   registerDashboard(app, config.webDir ?? DEFAULT_WEB_DIR, onPage)
   return app
+}
+
+/**
+ * For a project page's URL (`/?project=P`, optionally `workspace=W`), the API path of its
+ * first page of runs, exactly as the dashboard's client writes it; else undefined.
+ */
+export function firstRunsPath(url: string): string | undefined {
+  const q = new URLSearchParams(url.split('?')[1] ?? '')
+  const project = q.get('project')
+  if (!project || q.has('run') || q.has('compare')) return undefined
+  const ws = q.get('workspace') || 'default'
+  const query = new URLSearchParams({ sort: 'createdAt', order: 'desc', limit: '100', offset: '0' })
+  return `/api/v1/workspaces/${encodeURIComponent(ws)}/projects/${encodeURIComponent(project)}/runs?${query}`
 }

@@ -120,4 +120,14 @@ describe('the dashboard at /', () => {
     expect(res.statusCode).toBe(404)
     expect(res.json().error.message).toMatch(/npm run build/)
   })
+
+  it("asks the browser, locally, to fetch a project page's first runs while it loads the script", async () => {
+    t = await testApp({ mode: 'local', localToken: 'x'.repeat(32), webDir: site() })
+    const page = (url: string) => t?.app.inject({ method: 'GET', url, headers: { host: '127.0.0.1:4747' } })
+    expect((await page('/?project=my%20proj&workspace=vision'))?.headers.link).toBe(
+      '</api/v1/workspaces/vision/projects/my%20proj/runs?sort=createdAt&order=desc&limit=100&offset=0>; rel=preload; as=fetch; crossorigin=anonymous',
+    )
+    // Not for other pages.
+    for (const url of ['/', '/?project=p&run=r1', '/?project=p&compare=all']) expect((await page(url))?.headers.link).toBeUndefined()
+  })
 })

@@ -19,6 +19,11 @@ describe("Trackio's embedding parameters, in Chromium", () => {
     const { runs } = (await (await fetch(`${url}/api/v1/workspaces/default/projects/demo/runs`)).json()) as { runs: RunJson[] }
     const id = (name: string) => (runs.find((r) => r.name === name) as RunJson).id
     const reads = recordSeriesReads(page)
+    // The page's first runs are asked for once: the server's Link preload, taken by the script's own ask.
+    const firstRuns: string[] = []
+    page.on('request', (r) => {
+      if (r.url().includes('/projects/demo/runs?') && r.url().includes('limit=100&offset=0')) firstRuns.push(r.url())
+    })
 
     await page.goto(
       `${url}/?project=demo&metrics=loss,acc&runs=baseline,high-lr&sidebar=hidden&smoothing=5&xmin=100&xmax=400&x_axis=train/epoch&theme=dark`,
@@ -27,6 +32,7 @@ describe("Trackio's embedding parameters, in Chromium", () => {
     await loss.scrollIntoViewIfNeeded()
     await page.locator('.chart[data-metric="train/loss"][data-state="ready"]').waitFor()
 
+    expect(firstRuns).toHaveLength(1)
     // metrics=loss,acc: the keys holding either word, in their sections.
     expect(await page.$$eval('.chart', (els) => els.map((e) => e.getAttribute('data-metric')))).toEqual([
       'train/acc',

@@ -74,7 +74,9 @@ export function useChartSeries({ keys, runs, buckets, zoom, enabled }: Options):
     try {
       return bucketSeries(await readBuckets(runId, key, { buckets, ...range }, signal))
     } catch (e) {
-      if (key !== keys[0] && e instanceof ApiError && e.code === 'not_found') return EMPTY
+      // A run deleted since the keys were read (or an x metric it never logged) draws
+      // nothing; the chart's other runs still draw.
+      if (e instanceof ApiError && e.code === 'not_found') return EMPTY
       throw e
     }
   }
@@ -161,7 +163,13 @@ export function useChartSeries({ keys, runs, buckets, zoom, enabled }: Options):
         let answer: Awaited<ReturnType<typeof readNewPoints>>
         try {
           answer = await readNewPoints(runId, key, nextRead(cursors.current.get(id), h.series.get(id)), abort.signal)
-        } catch {
+        } catch (e) {
+          // More new points than one answer holds (the page slept through a fast run's
+          // logging): read the history bucketed again instead of asking for them raw forever.
+          if (e instanceof ApiError && e.code === 'payload_too_large') {
+            setGeneration((g) => g + 1)
+            return
+          }
           // One source failing (an x metric this run has not logged yet) does not stop the others.
           continue
         }

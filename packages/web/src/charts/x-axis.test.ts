@@ -54,6 +54,17 @@ describe('byMetric', () => {
     expect(out.time).toEqual([T0, T0 + 100, T0 + 300, T0 + 400])
   })
 
+  it('keeps every point when several share an x (each step of one epoch), one above another', () => {
+    const loss = series([1, 2, 3, 4, 5, 6], (s) => 10 - s)
+    const epoch = series([1, 2, 3, 4, 5, 6], (s) => (s <= 3 ? 0 : 1))
+    const out = byMetric(loss, epoch, 1)
+    expect(out.line).toEqual([9, 8, 7, 6, 5, 4])
+    expect(out.step).toEqual([1, 2, 3, 4, 5, 6])
+    // Strictly ascending, so no two share a slot in the chart's columns, yet all at their epoch.
+    for (let i = 1; i < out.x.length; i++) expect(out.x[i] as number).toBeGreaterThan(out.x[i - 1] as number)
+    expect(out.x.map((x) => Math.round(x))).toEqual([0, 0, 0, 1, 1, 1])
+  })
+
   it('draws a sparse metric (every 100 steps) against a dense one, at its own steps only', () => {
     const evalAcc = series(range(99, 1000, 100), (s) => s / 1000)
     const tokens = series(range(0, 1000), (s) => s * 512)

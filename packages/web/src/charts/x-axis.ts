@@ -95,7 +95,7 @@ function sortedByX(series: RunSeries, xs: number[]): XSeries {
   if (!sorted) order.sort((a, b) => (xs[a] as number) - (xs[b] as number) || (series.x[a] as number) - (series.x[b] as number))
   const pick = <T>(a: readonly T[]): T[] => (sorted ? [...a] : order.map((i) => a[i] as T))
   return {
-    x: pick(xs),
+    x: apart(pick(xs)),
     step: pick(series.x),
     line: pick(series.line),
     lo: pick(series.lo),
@@ -104,6 +104,20 @@ function sortedByX(series: RunSeries, xs: number[]): XSeries {
     points: series.points,
     width: series.width,
   }
+}
+
+/**
+ * Ascending `xs` made strictly ascending: points that share an x (every step of one epoch,
+ * two points logged in one millisecond) would share a slot in the chart's aligned columns,
+ * and all but one would vanish. Each repeat moves up by a few units in the last place, so
+ * they draw at the same pixel, one above another, and every point stays.
+ */
+function apart(xs: number[]): number[] {
+  for (let i = 1; i < xs.length; i++) {
+    const before = xs[i - 1] as number
+    if ((xs[i] as number) <= before) xs[i] = before + Math.max(Math.abs(before), 1) * 2 ** -50
+  }
+  return xs
 }
 
 /** A step series as an XSeries (x is the step). */

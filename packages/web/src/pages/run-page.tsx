@@ -38,8 +38,11 @@ export function RunPage({ workspace, project, run: runId, params }: Props) {
   // change, and its charts' new points (the charts listen through LiveContext).
   const loaded = run.state === 'ready' ? run.data : undefined
   const asLoaded = useMemo(() => (loaded === undefined ? undefined : [loaded]), [loaded])
-  const live = useLiveProject(workspace, project, asLoaded)
+  // The run's own project (the URL's may be wrong: the run was found by id alone).
+  const live = useLiveProject(loaded?.workspace ?? workspace, loaded?.project ?? project, asLoaded)
   const liveRun = live.runs?.find((r) => r.id === runId)
+  // Deleted while the page was open: it left the live list.
+  const deleted = loaded !== undefined && live.runs !== undefined && liveRun === undefined
   const shown = run.state === 'ready' ? newest(edited, liveRun ?? run.data) : undefined
   const name = shown?.name ?? runId
 
@@ -51,7 +54,7 @@ export function RunPage({ workspace, project, run: runId, params }: Props) {
   }, [name, project])
 
   // A run URL whose run is not (or no longer) there opens its project, as such URLs always did.
-  const missing = run.state === 'error' && (run.error.code === 'run_not_found' || run.error.code === 'not_found')
+  const missing = deleted || (run.state === 'error' && (run.error.code === 'run_not_found' || run.error.code === 'not_found'))
   useEffect(() => {
     if (missing) navigate(projectHref, { replace: true })
   }, [missing, projectHref])

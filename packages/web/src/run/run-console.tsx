@@ -50,15 +50,37 @@ export function RunConsole({ runId, status }: { runId: string; status: RunStatus
     return () => abort.abort()
   }, [runId, attempt])
 
-  const running = status === 'running' && load.state === 'ready'
+  const ready = load.state === 'ready'
+  const running = status === 'running'
+  // Followed while it ran: when it stops, its last lines (a failed run's traceback) are read once more.
+  const followed = useRef(false)
   useEffect(() => {
-    if (!running) return
+    if (!ready) return
     const abort = new AbortController()
     let timer: ReturnType<typeof setTimeout> | undefined
+    // Every line after the last held, page after page (a chatty run prints more than a page a tick).
+    const catchUp = async (): Promise<void> => {
+      for (;;) {
+        const page = await getConsole(runId, { after: lastSeq(held.current) }, PAGE, abort.signal)
+        if (abort.signal.aborted) return
+        if (page.lines.length > 0) {
+          held.current = mergeLines(held.current, page.lines)
+          setLines(held.current)
+        }
+        if (page.lines.length < PAGE) return
+      }
+    }
+    if (!running) {
+      if (followed.current) {
+        followed.current = false
+        catchUp().catch(() => undefined)
+      }
+      return () => abort.abort()
+    }
+    followed.current = true
     const poll = async (): Promise<void> => {
       try {
-        const page = await getConsole(runId, { after: lastSeq(held.current) }, PAGE, abort.signal)
-        if (!abort.signal.aborted && page.lines.length > 0) setLines((now) => mergeLines(now, page.lines))
+        await catchUp()
       } catch {
         // A failed poll is tried again at the next tick; the lines already shown stay.
       }
@@ -69,7 +91,7 @@ export function RunConsole({ runId, status }: { runId: string; status: RunStatus
       abort.abort()
       clearTimeout(timer)
     }
-  }, [runId, running])
+  }, [runId, running, ready])
 
   useLayoutEffect(() => {
     const el = box.current

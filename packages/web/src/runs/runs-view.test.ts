@@ -74,4 +74,14 @@ describe('sorting by a config or summary key', () => {
   it('flips the order when the same key is clicked again', () => {
     expect(nextSort({ column: 'config.lr', order: 'asc' }, 'config.lr')).toEqual({ column: 'config.lr', order: 'desc' })
   })
+  it('sorts ±Infinity (sent as strings) as numbers, and NaN with the missing', () => {
+    const inf = [
+      run('p', { summary: { loss: 'Infinity' } }),
+      run('n', { summary: { loss: -5 } }),
+      run('m', { summary: { loss: '-Infinity' } }),
+      run('x', { summary: { loss: 'NaN' } }),
+      run('h', { summary: { loss: 0.5 } }),
+    ]
+    expect(sortRuns(inf, { column: 'summary.loss', order: 'asc' }, 0).map((r) => r.id)).toEqual(['m', 'n', 'h', 'p', 'x'])
+  })
 })

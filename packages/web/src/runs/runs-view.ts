@@ -70,6 +70,10 @@ function fieldSortKey(run: RunJson, key: string): Key {
   const v = fieldValue(run, key)
   if (v === undefined || v === null) return null
   if (typeof v === 'number') return v
+  // Non-finite numbers travel as strings: sort them as the numbers they are (NaN with the empty).
+  if (v === 'Infinity') return Number.POSITIVE_INFINITY
+  if (v === '-Infinity') return Number.NEGATIVE_INFINITY
+  if (v === 'NaN') return null
   if (typeof v === 'boolean') return v ? 1 : 0
   if (typeof v === 'string') return v.toLowerCase()
   return JSON.stringify(v)
