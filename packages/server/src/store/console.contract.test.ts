@@ -6,22 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { TallyError } from '@tally/sdk'
 import type { ConsoleLine, SpoolRecord } from '@tally/sdk/spool'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Store, StoreChange } from './store.js'
 import { eventRecord, runRecord, T0 } from './test-records.js'
-import { openTestStore, STORE_KINDS } from './test-stores.js'
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof TallyError) return e.code
-    throw e
-  }
-  throw new Error('expected a TallyError')
-}
+import { codeOf, openTestStore, STORE_KINDS } from './test-stores.js'
 
 const out = (text: string, at = T0): ConsoleLine => ({ stream: 'stdout', at, text })
 const err = (text: string, at = T0): ConsoleLine => ({ stream: 'stderr', at, text })

@@ -12,17 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { bucketWidth } from './buckets.js'
 import type { Store, StoreChange } from './store.js'
 import { bruteBuckets, bucketRows, eventRecord, rowsRecord, runRecord, seriesRecord, T0 } from './test-records.js'
-import { openTestStore, STORE_KINDS, type TestStoreOptions } from './test-stores.js'
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof TallyError) return e.code
-    throw e
-  }
-  throw new Error('expected a TallyError')
-}
+import { codeOf, openTestStore, STORE_KINDS, type TestStoreOptions } from './test-stores.js'
 
 /** Wait until `check` holds (a networked store reports changes a moment after the commit). */
 async function until(check: () => boolean, ms = 5000): Promise<void> {

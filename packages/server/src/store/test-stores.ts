@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
+import { TallyError } from '@tally/sdk'
 import { Client } from 'pg'
 import { inject } from 'vitest'
 import { openPostgresStore } from './postgres/postgres-store.js'
@@ -53,4 +54,15 @@ export async function openTestStore(kind: string, dir: string, options: TestStor
     default:
       throw new Error(`unknown store kind ${JSON.stringify(kind)} in STORES; known: sqlite, postgres`)
   }
+}
+
+/** The code of the TallyError `p` rejects with (fails when it resolves or throws something else). */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p
+  } catch (e) {
+    if (e instanceof TallyError) return e.code
+    throw e
+  }
+  throw new Error('expected a TallyError')
 }

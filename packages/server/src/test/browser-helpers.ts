@@ -157,3 +157,8 @@ export async function until(what: string, check: () => Promise<boolean>, ms = 15
     if (Date.now() - started > ms) throw new Error(`timed out waiting until ${what}`)
   }
 }
+
+/** A reader of the API of the server at `url`: `await api<RunJson>('/runs/ID')`. */
+export function apiOf(url: string): <T>(path: string) => Promise<T> {
+  return async <T>(path: string): Promise<T> => (await (await fetch(`${url}/api/v1${path}`)).json()) as T
+}

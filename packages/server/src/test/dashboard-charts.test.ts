@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { RunJson } from '@tally/sdk'
 import type { Locator, Page } from 'playwright-core'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { closeBrowser, demoServer, killChildren, newPage, SHOTS } from './browser-helpers.js'
+import { apiOf, closeBrowser, demoServer, killChildren, newPage, SHOTS } from './browser-helpers.js'
 
 afterAll(closeBrowser)
 afterEach(killChildren)
@@ -37,7 +37,7 @@ describe('chart features, in Chromium', () => {
   it('draws against wall time or another metric, goes full window, and downloads CSV and PNG', async () => {
     const { url } = await demoServer()
     const { page, errors } = await newPage({ width: 1400, height: 1000 })
-    const api = async <T>(path: string): Promise<T> => (await (await fetch(`${url}/api/v1${path}`)).json()) as T
+    const api = apiOf(url)
     const { runs } = await api<{ runs: RunJson[] }>('/workspaces/default/projects/demo/runs')
     const baseline = runs.find((r) => r.name === 'baseline') as RunJson
     const raw = (runId: string, key: string, from: number, to: number) =>

@@ -7,7 +7,7 @@
 import { join } from 'node:path'
 import type { RunJson, RunPageJson } from '@tally/sdk'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { closeBrowser, demoServer, killChildren, newPage, SHOTS } from './browser-helpers.js'
+import { apiOf, closeBrowser, demoServer, killChildren, newPage, SHOTS } from './browser-helpers.js'
 
 afterAll(closeBrowser)
 afterEach(killChildren)
@@ -16,7 +16,7 @@ describe('the Compare page, in Chromium', () => {
   it('diffs the configs of three runs, draws them as parallel coordinates and opens a run from its line', async () => {
     const { url, ids } = await demoServer()
     const { page, errors } = await newPage()
-    const api = async <T>(path: string): Promise<T> => (await (await fetch(`${url}/api/v1${path}`)).json()) as T
+    const api = apiOf(url)
     const names = ['baseline', 'sgd-momentum', 'wd-0.1']
     const runIds = names.map((n) => ids.get(n) as string)
     const runs = await Promise.all(runIds.map((id) => api<RunJson>(`/runs/${id}`)))

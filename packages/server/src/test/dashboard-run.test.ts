@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import type { RunJson } from '@tally/sdk'
 import type { Page } from 'playwright-core'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { closeBrowser, demoServer, killChildren, newPage, runIdOf, SHOTS, track, trainerScript, until } from './browser-helpers.js'
+import { apiOf, closeBrowser, demoServer, killChildren, newPage, runIdOf, SHOTS, track, trainerScript, until } from './browser-helpers.js'
 import { startNode } from './test-helpers.js'
 
 afterAll(closeBrowser)
@@ -22,7 +22,7 @@ describe('the run page, in Chromium', () => {
   it('opens from the SDK’s run URL and shows the run: status, host, command, config, summary, charts', async () => {
     const { url, ids } = await demoServer()
     const { page, errors } = await newPage()
-    const api = async <T>(path: string): Promise<T> => (await (await fetch(`${url}/api/v1${path}`)).json()) as T
+    const api = apiOf(url)
 
     // The run training live, from the path the SDK prints; the address bar gets the canonical URL.
     const liveId = ids.get('long-cosine') as string

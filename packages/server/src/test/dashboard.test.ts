@@ -9,6 +9,7 @@ import type { RunJson } from '@tally/sdk'
 import type { Page } from 'playwright-core'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import {
+  apiOf,
   closeBrowser,
   demoServer,
   killChildren,
@@ -218,7 +219,7 @@ describe('the dashboard, in Chromium', () => {
   it('charts every metric key, shows exact values on hover, smooths and zooms, all from the URL', async () => {
     const { url } = await demoServer()
     const { page, errors } = await newPage({ width: 1400, height: 1000 })
-    const api = async <T>(path: string): Promise<T> => (await (await fetch(`${url}/api/v1${path}`)).json()) as T
+    const api = apiOf(url)
     const { runs } = await api<{ runs: RunJson[] }>('/workspaces/default/projects/demo/runs')
     const baseline = runs.find((r) => r.name === 'baseline') as RunJson
     const raw = (key: string, from: number, to: number) =>
@@ -313,7 +314,7 @@ describe('the dashboard, in Chromium', () => {
 
   it('updates live: a chart grows by new points only, a finished run flips, a new run appears, all without reload', async () => {
     const { dir, url } = await demoServer()
-    const api = async <T>(path: string): Promise<T> => (await (await fetch(`${url}/api/v1${path}`)).json()) as T
+    const api = apiOf(url)
     const trainer = (name: string) => trainerScript(dir, name)
     const grower = startNode(trainer('grower'), {})
     track(grower)
