@@ -8,6 +8,7 @@ export default defineConfig({
     // Tests run against the sources; child processes in tests run the built dist.
     alias: [
       { find: /^@tally\/sdk\/spool$/, replacement: src('./packages/sdk/src/spool/index.ts') },
+      { find: /^@tally\/sdk\/tora$/, replacement: src('./packages/sdk/src/tora/index.ts') },
       { find: /^@tally\/sdk$/, replacement: src('./packages/sdk/src/index.ts') },
     ],
   },

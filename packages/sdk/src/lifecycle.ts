@@ -7,6 +7,8 @@ import type { Run } from './run.js'
  * caught; such a run reads as crashed once its heartbeat is stale.
  */
 const active = new Set<Run>()
+/** Facades that hold values of their own (Tora's buffer) hand them to their runs first. */
+const drains = new Set<() => void>()
 let installed = false
 let failure: string | undefined
 
@@ -17,6 +19,26 @@ export function track(run: Run): void {
 
 export function untrack(run: Run): void {
   active.delete(run)
+}
+
+/**
+ * Call `drain` before open runs are ended at the process's end (any of the ways above), so
+ * values a facade still holds reach the run. Returns the function that unregisters it.
+ */
+export function beforeEnd(drain: () => void): () => void {
+  drains.add(drain)
+  if (!installed) install()
+  return () => drains.delete(drain)
+}
+
+function drainAll(): void {
+  for (const drain of [...drains]) {
+    try {
+      drain()
+    } catch {
+      // One facade's failure must not keep the runs from being ended.
+    }
+  }
 }
 
 /** The runs not yet finished, oldest first. */
@@ -41,6 +63,7 @@ function exitOptions(code: number): EndOptions {
 }
 
 function finishAll(status: 'finished' | 'failed', error?: string, exitCode?: number): void {
+  drainAll()
   for (const run of [...active]) run.finishSync(endOptions(status, error, exitCode))
 }
 
@@ -64,6 +87,7 @@ function install(): void {
   // delivers its last records (within its finishTimeoutMs) before the process ends. A failed
   // finish falls back to the synchronous one, which always ends the run, so this runs once.
   process.on('beforeExit', (code) => {
+    drainAll()
     for (const run of [...active]) {
       const options = exitOptions(code)
       run.finish(options).catch(() => run.finishSync(options))
@@ -71,6 +95,7 @@ function install(): void {
   })
   // process.exit() and the rest: nothing can wait here.
   process.on('exit', (code) => {
+    drainAll()
     for (const run of [...active]) run.finishSync(exitOptions(code))
   })
   process.on('SIGINT', onSignal)

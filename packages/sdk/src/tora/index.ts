@@ -1,0 +1,7 @@
+export { flush, getExperimentId, getExperimentUrl, isInitialized, setup, shutdown, tlog, tresult } from './global-session.js'
+export type { CreateExperimentOptions, LoadExperimentOptions, TallyExtras, ToraConnection } from './tora-client.js'
+export { Tora } from './tora-client.js'
+export type { Hyperparams } from './tora-rules.js'
+export { TORA_LIMITS } from './tora-rules.js'
+export type { CreateWorkspaceOptions, ToraWorkspace } from './workspaces.js'
+export { createWorkspace } from './workspaces.js'
