@@ -137,6 +137,13 @@ describe('the global session', () => {
     expect(tora.isInitialized()).toBe(false)
   })
 
+  it('a second setup keeps the open experiment', () => {
+    const dir = freshDir()
+    const id = tora.setup('first', { dir, quiet: true })
+    expect(tora.setup('second', { dir, quiet: true })).toBe(id)
+    expect(tora.getExperimentId()).toBe(id)
+  })
+
   it('metadata, description, tags and hyperparams reach the run', async () => {
     const dir = freshDir()
     const id = tora.setup('meta', { dir, quiet: true, description: 'd', tags: ['GPU', 'gpu', 'fast'], hyperparams: { lr: 0.1 } })

@@ -8,8 +8,7 @@
  * it empties, the values go to the run and the run's spool is written at once. At the
  * process's end the buffer is handed to the run before the run is ended, so nothing is lost.
  */
-import type { TallyError } from '../errors.js'
-import { TallyError as Err } from '../errors.js'
+import { TallyError } from '../errors.js'
 import type { JsonValue } from '../json.js'
 import { beforeEnd } from '../lifecycle.js'
 import { type InitOptions, Run } from '../run.js'
@@ -158,7 +157,10 @@ export class Tora {
   logMetrics(metrics: Record<string, number>, step?: number): void {
     this.open('logMetrics')
     if (metrics === null || typeof metrics !== 'object' || Array.isArray(metrics)) {
-      throw new Err('invalid_argument', 'logMetrics() takes an object of metric names to numbers, e.g. client.logMetrics({ loss: 0.1 }, 3)')
+      throw new TallyError(
+        'invalid_argument',
+        'logMetrics() takes an object of metric names to numbers, e.g. client.logMetrics({ loss: 0.1 }, 3)',
+      )
     }
     const entries = Object.entries(metrics).map(([name, value]) => [checkMetricName(name), checkMetricValue(name, value)] as const)
     if (entries.length === 0) return
@@ -223,7 +225,7 @@ export class Tora {
 
   private open(what: string): void {
     if (this.isClosed) {
-      throw new Err(
+      throw new TallyError(
         'run_finished',
         `${what}(): experiment ${this.run.id} is shut down; call Tora.loadExperiment('${this.run.id}') to log more`,
       )
@@ -262,18 +264,18 @@ export class Tora {
 /** Tora's connection options as the core's, `TORA_API_KEY` included. */
 function connect(options: ToraConnection & TallyExtras & { workspaceId?: string }, what: string): InitOptions {
   if (options === null || typeof options !== 'object') {
-    throw new Err('invalid_argument', `Tora.${what}() takes an options object as its second argument`)
+    throw new TallyError('invalid_argument', `Tora.${what}() takes an options object as its second argument`)
   }
   const serverUrl = options.serverUrl ?? (process.env.TALLY_SERVER_URL || undefined)
   const apiKey = options.apiKey ?? (process.env.TORA_API_KEY || process.env.TALLY_API_KEY || undefined)
   if (serverUrl === undefined && options.workspaceId !== undefined) {
-    throw new Err(
+    throw new TallyError(
       'invalid_argument',
       `workspaceId ${JSON.stringify(options.workspaceId)} names a workspace of a team server: pass serverUrl (or set TALLY_SERVER_URL), or drop workspaceId to log locally`,
     )
   }
   if (serverUrl !== undefined && apiKey === undefined) {
-    throw new Err(
+    throw new TallyError(
       'invalid_argument',
       `logging to ${serverUrl} needs an API key with the writer role: pass apiKey or set TORA_API_KEY (create one with: tally keys create --workspace W --role writer)`,
     )

@@ -95,6 +95,18 @@ describe("Tora's rules, each with its code", () => {
     expect(create('w', { workspaceId: 'team' })).toThrow(/pass serverUrl/)
   })
 
+  it('a server without a key names TORA_API_KEY', () => {
+    const saved = { tora: process.env.TORA_API_KEY, tally: process.env.TALLY_API_KEY }
+    delete process.env.TORA_API_KEY
+    delete process.env.TALLY_API_KEY
+    try {
+      expect(create('r', { serverUrl: 'http://127.0.0.1:9' })).toThrow(/set TORA_API_KEY/)
+    } finally {
+      if (saved.tora !== undefined) process.env.TORA_API_KEY = saved.tora
+      if (saved.tally !== undefined) process.env.TALLY_API_KEY = saved.tally
+    }
+  })
+
   it('workspace names are at most 255 characters, descriptions at most 1000', async () => {
     const serverUrl = 'http://127.0.0.1:9'
     await expect(createWorkspace('x'.repeat(256), { serverUrl, apiKey: 'k' })).rejects.toThrow(code('invalid_name'))
