@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { environmentInfo, MAX_VALUE_CHARS, MAX_VARIABLES, packageVersions, redactedEnviron } from './environment.js'
+import { environmentInfo, MAX_ENVIRON_CHARS, MAX_VALUE_CHARS, MAX_VARIABLES, packageVersions, redactedEnviron } from './environment.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -35,12 +35,17 @@ describe('redactedEnviron', () => {
     })
   })
 
-  it('cuts long values and keeps at most MAX_VARIABLES names', () => {
+  it('cuts long values and keeps at most MAX_VARIABLES names and MAX_ENVIRON_CHARS characters', () => {
     const env: Record<string, string> = { LONG: 'x'.repeat(MAX_VALUE_CHARS + 5) }
     for (let i = 0; i < MAX_VARIABLES + 10; i++) env[`V${String(i).padStart(4, '0')}`] = 'v'
     const out = redactedEnviron(env)
     expect(Object.keys(out)).toHaveLength(MAX_VARIABLES)
     expect(out.LONG).toBe(`${'x'.repeat(MAX_VALUE_CHARS)}…`)
+    const wide: Record<string, string> = {}
+    for (let i = 0; i < 100; i++) wide[`W${String(i).padStart(3, '0')}`] = 'w'.repeat(MAX_VALUE_CHARS)
+    const kept = Object.entries(redactedEnviron(wide))
+    expect(kept.length).toBeLessThan(100)
+    expect(kept.reduce((n, [k, v]) => n + k.length + v.length, 0)).toBeLessThanOrEqual(MAX_ENVIRON_CHARS)
   })
 })
 

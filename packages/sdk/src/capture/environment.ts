@@ -16,6 +16,8 @@ export const REDACTED = '[redacted]'
 const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|PRIVATE|COOKIE/i
 export const MAX_VARIABLES = 500
 export const MAX_VALUE_CHARS = 1000
+/** Names and values together: the run's first record stays well under any server's body limit. */
+export const MAX_ENVIRON_CHARS = 64 * 1024
 const MAX_PACKAGES = 500
 
 export function looksSecret(name: string): boolean {
@@ -24,17 +26,20 @@ export function looksSecret(name: string): boolean {
 
 /**
  * Environment variables, sorted by name, secret-looking values replaced by `[redacted]`,
- * `user:password@` taken out of URL values, each value cut at 1,000 characters and at most
- * 500 variables kept.
+ * `user:password@` taken out of URL values, each value cut at 1,000 characters, and at most
+ * 500 variables or 64 Ki characters kept (the first by name).
  */
 export function redactedEnviron(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {}
   const names = Object.keys(env)
     .filter((n) => env[n] !== undefined && !n.includes('\u0000'))
     .sort()
+  let chars = 0
   for (const name of names.slice(0, MAX_VARIABLES)) {
-    const value = (env[name] as string).replaceAll('\u0000', '')
-    out[name] = looksSecret(name) ? REDACTED : clip(stripUrlCredentials(value))
+    const value = looksSecret(name) ? REDACTED : clip(stripUrlCredentials((env[name] as string).replaceAll('\u0000', '')))
+    chars += name.length + value.length
+    if (chars > MAX_ENVIRON_CHARS) break
+    out[name] = value
   }
   return out
 }
@@ -62,8 +67,22 @@ export interface EnvironmentInfo {
   packages: Record<string, string>
 }
 
-/** Runtime, OS, hardware and packages of this process, for `system.env`. */
+const cache = new Map<string, EnvironmentInfo>()
+
+/**
+ * Runtime, OS, hardware and packages of this process, for `system.env`. Read once per
+ * working directory: a process that starts many runs (a sweep) runs `nvidia-smi` once.
+ */
 export function environmentInfo(cwd: string = process.cwd()): EnvironmentInfo {
+  let info = cache.get(cwd)
+  if (info === undefined) {
+    info = readEnvironment(cwd)
+    cache.set(cwd, info)
+  }
+  return { ...info, gpus: [...info.gpus], packages: { ...info.packages } }
+}
+
+function readEnvironment(cwd: string): EnvironmentInfo {
   const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } }
   const [runtime, runtimeVersion] = g.Bun
     ? ['bun', g.Bun.version]
