@@ -324,8 +324,9 @@ export class Run {
 
   /**
    * Record console output with the run: `text` is split into lines at each newline; an
-   * unfinished line waits for its newline, or for `flush` / `finish`. `init({ captureConsole:
-   * true })` calls this for everything the process prints; call it yourself to record output
+   * unfinished line waits for its newline, or for `flush` / `finish`. Console capture (on
+   * unless `init({ capture: { console: false } })`) calls this for everything the process
+   * prints; call it yourself to record output
    * that does not pass through `process.stdout` (a child process's, say).
    *
    * @example
