@@ -1,7 +1,16 @@
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { PointBuffer } from './batch.js'
-import { type ConsoleCapture, ConsoleLines, type ConsoleStream, captureConsole, gitInfo } from './capture/index.js'
+import {
+  type CaptureOptions,
+  type ConsoleCapture,
+  ConsoleLines,
+  type ConsoleStream,
+  captureConsole,
+  capturedSystem,
+  captureSettings,
+  SystemSampler,
+} from './capture/index.js'
 import { TallyError } from './errors.js'
 import type { JsonValue } from './json.js'
 import { track, untrack } from './lifecycle.js'
@@ -64,9 +73,18 @@ export interface InitOptions {
   /** Do not print the run's address on stderr at `init`. */
   quiet?: boolean
   /**
-   * Record the process's stdout and stderr with the run (still printed as usual), until
-   * `finish`. Default false. Output written by other means than `process.stdout.write` /
-   * `process.stderr.write` (a child process inheriting the terminal) is not seen.
+   * What the run records by itself, each on by default: `system` metrics (`system/*` series
+   * every 10 s, or `{ intervalMs }`), `git` state, `env` (runtime, OS, hardware, packages,
+   * environment variables with secret-looking values redacted), `console` (stdout and stderr,
+   * still printed) and `argv` (the command line; its `--flags` fill config keys not given).
+   * `false` switches all off. An explicit option beats `TALLY_CAPTURE_<NAME>=0|1`, which
+   * beats `TALLY_CAPTURE=0|1`.
+   */
+  capture?: boolean | CaptureOptions
+  /**
+   * Same as `capture: { console }`, kept for scripts written before `capture`. Output written
+   * by other means than `process.stdout.write` / `process.stderr.write` (a child process
+   * inheriting the terminal) is not seen.
    */
   captureConsole?: boolean
 }
@@ -123,6 +141,11 @@ export class Run {
   private readonly events: SpoolEvent[] = []
   private readonly consoleLines = new ConsoleLines()
   private readonly capture: ConsoleCapture | undefined
+  private readonly sampler: SystemSampler | undefined
+  private readonly createdAt: number
+  /** Step and time of the last system sample: its own timeline, apart from the user's steps. */
+  private systemStep = -1
+  private systemAt = -1
   private readonly flushIntervalMs: number
   private readonly heartbeatMs: number
   private readonly onError: (error: TallyError) => void
@@ -139,6 +162,7 @@ export class Run {
 
   /** Use `init()`. */
   constructor(options: InitOptions = {}) {
+    const capture = captureSettings(options?.capture, options?.captureConsole)
     const target = remoteTarget(options ?? {})
     const resolved: ResolvedRun = target ? resolveRemoteRun(options, target) : resolveRun(options)
     this.id = resolved.id
@@ -154,8 +178,8 @@ export class Run {
     this.heartbeatMs = options.heartbeatMs ?? 10_000
     this.onError = options.onError ?? warnOnce
     this.finishTimeoutMs = checkTimeout(options.finishTimeoutMs)
+    this.createdAt = resolved.createdAt
     const now = Date.now()
-    const git = gitInfo()
     const writer: WriterInfo = {
       id: newWriterId(),
       host: hostname(),
@@ -165,6 +189,16 @@ export class Run {
     }
     // A run resumed from the server may have no index here yet; it gets one, so that a later
     // resume by name finds it even while the server is unreachable.
+    const captured = capturedSystem(capture, {
+      host: writer.host,
+      pid: process.pid,
+      platform: process.platform,
+      arch: process.arch,
+      runtime: writer.runtime,
+      cwd: process.cwd(),
+    })
+    // Flags fill only what the config does not say: the script's own config wins.
+    const config = { ...captured.flags, ...resolved.config }
     if (!resolved.resumed || readRunIndex(join(spoolDir(this.dir), this.id)) === undefined) {
       writeRunIndex(this.dir, { id: this.id, project: this.project, name: this.name, createdAt: resolved.createdAt })
     }
@@ -179,34 +213,43 @@ export class Run {
       group: this.group,
       tags: [...this.tags],
       description: this.description,
-      config: resolved.config,
+      config,
       createdAt: resolved.createdAt,
       resumed: resolved.resumed,
       resume: options.resume ?? 'never',
-      system: {
-        host: writer.host,
-        pid: process.pid,
-        platform: process.platform,
-        arch: process.arch,
-        runtime: writer.runtime,
-        argv: process.argv.slice(),
-        cwd: process.cwd(),
-        ...(git !== undefined && { git: { ...git } }),
-      },
+      system: captured.system,
     })
     // The run exists on disk before init returns: a crash a moment later still shows it.
     this.writer.commit()
     this.lastFlushAt = now
     this.lastWriteAt = now
-    this.config = recordingObject(resolved.config, 'config', (values) => this.queue({ type: 'config', at: Date.now(), config: values }))
+    this.config = recordingObject(config, 'config', (values) => this.queue({ type: 'config', at: Date.now(), config: values }))
     this.summary = recordingObject({}, 'summary', (values) => this.queue({ type: 'summary', at: Date.now(), summary: values }))
     this.timer = setInterval(() => this.tick(), this.flushIntervalMs)
     this.timer.unref()
     this.sender = target ? this.startSender(target, writer.id) : undefined
     this.url = target ? runUrl(target, this.project, this.id) : undefined
     if (this.url !== undefined && !options.quiet) process.stderr.write(`tally: logging to ${this.url}\n`)
-    this.capture = options.captureConsole ? captureConsole((stream, text) => this.consoleLines.write(stream, text, Date.now())) : undefined
+    this.capture = capture.console ? captureConsole((stream, text) => this.consoleLines.write(stream, text, Date.now())) : undefined
+    this.sampler = capture.system === false ? undefined : new SystemSampler(capture.system, (values, at) => this.logSystem(values, at))
     track(this)
+  }
+
+  /**
+   * System metrics go into the batch on their own timeline: step = seconds since the run was
+   * created. Logged at the user's step, samples between two of the user's steps would
+   * replace each other, and the user's step counter is left alone. Stores do not count
+   * `system/` series towards a run's last step, so resume is unaffected too.
+   */
+  private logSystem(values: Record<string, number>, at: number): void {
+    if (this.state !== 'running') return
+    const step = at === this.systemAt ? this.systemStep : Math.max(this.systemStep + 1, Math.floor((at - this.createdAt) / 1000))
+    this.systemStep = step
+    this.systemAt = at
+    const buffer = this.buffer
+    buffer.beginRow(step, at)
+    for (const key in values) buffer.push(buffer.keyId(key) ?? buffer.addKey(key), values[key] as number)
+    buffer.endRow()
   }
 
   /**
@@ -281,8 +324,9 @@ export class Run {
 
   /**
    * Record console output with the run: `text` is split into lines at each newline; an
-   * unfinished line waits for its newline, or for `flush` / `finish`. `init({ captureConsole:
-   * true })` calls this for everything the process prints; call it yourself to record output
+   * unfinished line waits for its newline, or for `flush` / `finish`. Console capture (on
+   * unless `init({ capture: { console: false } })`) calls this for everything the process
+   * prints; call it yourself to record output
    * that does not pass through `process.stdout` (a child process's, say).
    *
    * @example
@@ -360,6 +404,7 @@ export class Run {
   private end(options: FinishOptions): void {
     this.state = 'finished'
     this.capture?.restore()
+    this.sampler?.stop()
     clearInterval(this.timer)
     untrack(this)
     const event: SpoolEvent = { type: 'status', at: Date.now(), status: options.status ?? 'finished' }

@@ -1,8 +1,11 @@
 /**
- * `init({ captureConsole: true })`: process.stdout.write and process.stderr.write are wrapped
- * on the two stream objects (not their prototype) so every write is still printed, in
- * order, by the original function, and also handed to the run. `restore` puts the originals
- * back, unless someone wrapped them again after us: then ours stays and records nothing.
+ * Console capture: process.stdout.write and process.stderr.write are wrapped on the two
+ * stream objects (not their prototype) so every write is still printed, in order, by the
+ * original function, and also handed to the run. `restore` puts the originals back, unless
+ * someone wrapped them again after us: then ours stays and records nothing.
+ *
+ * Several runs in one process each wrap, but only the newest capture still active records:
+ * a line belongs to one run, never to every run that happens to be open.
  */
 import type { ConsoleStream } from './console-lines.js'
 
@@ -12,13 +15,18 @@ export interface ConsoleCapture {
   restore(): void
 }
 
+/** Active captures, oldest first; the last one records. */
+const stack: object[] = []
+
 export function captureConsole(record: (stream: ConsoleStream, text: string) => void): ConsoleCapture {
   let active = true
+  const token = {}
+  stack.push(token)
   const wrap = (name: ConsoleStream): (() => void) => {
     const target = process[name]
     const original = target.write
     const wrapper = function (this: unknown, chunk: unknown, ...rest: unknown[]): boolean {
-      if (active) {
+      if (active && stack[stack.length - 1] === token) {
         try {
           record(name, typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'))
         } catch {
@@ -35,7 +43,9 @@ export function captureConsole(record: (stream: ConsoleStream, text: string) => 
   const undo = [wrap('stdout'), wrap('stderr')]
   return {
     restore() {
+      if (!active) return
       active = false
+      stack.splice(stack.indexOf(token), 1)
       for (const u of undo) u()
     },
   }

@@ -24,6 +24,14 @@ export const MAX_BODY_BYTES = 256 * 1024 * 1024
 export const KIND_EVENT = 1
 export const KIND_POINTS = 2
 
+/**
+ * System metrics (`system/*`) are stepped by seconds since the run started, not by the
+ * user's steps, so they never count towards a run's last step (where a resume continues).
+ */
+export function countsAsStep(key: string): boolean {
+  return !key.startsWith('system/')
+}
+
 // One list of statuses for the spool, the store and the API.
 export type { RunStatus }
 

@@ -2,7 +2,7 @@ import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path'
 import { TallyError } from '../errors.js'
 import { type DecodeResult, decodeRecords, hasMagic } from './codec.js'
-import { KIND_POINTS, MAGIC, RECORD_HEADER_BYTES, type SpoolRecord } from './format.js'
+import { countsAsStep, KIND_POINTS, MAGIC, RECORD_HEADER_BYTES, type SpoolRecord } from './format.js'
 
 export const SPOOL_FILE_SUFFIX = '.tsp'
 export const RUN_INDEX_FILE = 'run.json'
@@ -118,7 +118,7 @@ export function readRunIndex(runDir: string): RunIndex | undefined {
 }
 
 export interface RunSpoolScan {
-  /** Highest step in any writer's points, or -1 when none. */
+  /** Highest step of any writer's points but system metrics' (see `countsAsStep`), or -1 when none. */
   lastStep: number
   records: number
 }
@@ -136,8 +136,14 @@ export function scanRunSpool(runDir: string): RunSpoolScan {
       for (const r of read.records) {
         records++
         if (r.kind !== KIND_POINTS) continue
-        const steps = r.points.steps
-        for (let i = 0; i < steps.length; i++) if ((steps[i] as number) > lastStep) lastStep = steps[i] as number
+        const { steps, counts, keyIndex, keys } = r.points
+        let k = 0
+        for (let i = 0; i < steps.length; i++) {
+          const end = k + (counts[i] as number)
+          for (; k < end; k++) {
+            if ((steps[i] as number) > lastStep && countsAsStep(keys[keyIndex[k] as number] as string)) lastStep = steps[i] as number
+          }
+        }
       }
       if (read.stop || read.nextOffset >= read.size || read.nextOffset === offset) break
       offset = read.nextOffset

@@ -120,7 +120,16 @@ describe('remote mode', () => {
     const small = await serve(join(home, 'server.db'), 0, 4096)
     const key = await writerKey(small)
     const told = errors()
-    const run = init({ project: 'p', serverUrl: small.url, apiKey: key, dir: join(home, 'client'), quiet: true, onError: told.onError })
+    // Without capture: the captured environment alone would make the run's first record pass 4 KB.
+    const run = init({
+      project: 'p',
+      serverUrl: small.url,
+      apiKey: key,
+      dir: join(home, 'client'),
+      quiet: true,
+      onError: told.onError,
+      capture: false,
+    })
     const wide: Record<string, number> = {}
     for (let k = 0; k < 500; k++) wide[`m${k}`] = k
     run.log({ loss: 0 })

@@ -10,7 +10,7 @@
  * - the project row is touched last, just before commit, so runs of one project wait on
  *   each other only for that moment.
  */
-import { type JsonValue, KIND_EVENT, type RunEvent, type SpoolEvent, type SpoolRecord } from '@tally/sdk/spool'
+import { countsAsStep, type JsonValue, KIND_EVENT, type RunEvent, type SpoolEvent, type SpoolRecord } from '@tally/sdk/spool'
 import type { PointColumns } from '../chunks.js'
 import {
   AckedSeq,
@@ -148,7 +148,7 @@ class IngestCall extends IngestState<NamedRunRow> {
       if (series !== undefined) {
         for (const key of cols.keys()) {
           const last = (series.get(key) as SeriesRow).last_step
-          if (r.last_step === null || last > r.last_step) r.last_step = last
+          if (countsAsStep(key) && (r.last_step === null || last > r.last_step)) r.last_step = last
         }
       }
       r.summary = computeSummary(r, series ?? (await this.seriesOf(r.id)))

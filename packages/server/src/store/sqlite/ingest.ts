@@ -2,7 +2,7 @@
  * Spool records into SQLite: events update the run in memory, points gather per series, and
  * everything is written once per call, in one IMMEDIATE transaction.
  */
-import { type JsonValue, KIND_EVENT, type RunEvent, type SpoolEvent, type SpoolRecord } from '@tally/sdk/spool'
+import { countsAsStep, type JsonValue, KIND_EVENT, type RunEvent, type SpoolEvent, type SpoolRecord } from '@tally/sdk/spool'
 import type Database from 'better-sqlite3'
 import {
   chunkEnd,
@@ -124,7 +124,7 @@ export class SqliteIngest {
     let lastStep = run.last_step
     for (const [key, pending] of ctx.pending) {
       const seriesLast = this.flushSeries(run.id, key, pending.normalized())
-      if (lastStep === null || seriesLast > lastStep) lastStep = seriesLast
+      if (countsAsStep(key) && (lastStep === null || seriesLast > lastStep)) lastStep = seriesLast
     }
     run.last_step = lastStep
     for (const [key, step, metadata] of ctx.metadata) this.stmt.upsertMetadata.run(run.id, key, step, metadata)
