@@ -82,7 +82,7 @@ describe('console output and git on the run page, in Chromium', () => {
     const empty = page.locator('section.run-console .empty-console')
     await empty.scrollIntoViewIfNeeded()
     expect(await empty.textContent()).toBe(
-      'No console output recorded. Start the run with init({ captureConsole: true }) to keep its stdout and stderr.',
+      'No console output recorded. Runs keep their stdout and stderr unless capture is off (init({ capture: { console: false } }) or TALLY_CAPTURE_CONSOLE=0). A run that printed nothing has nothing to show.',
     )
     await page.locator('section.run-console').screenshot({ path: join(SHOTS, 'console-4-empty.png') })
 

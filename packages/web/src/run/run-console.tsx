@@ -126,11 +126,11 @@ export function RunConsole({ runId, status }: { runId: string; status: RunStatus
       {load.state === 'error' && <Failure what="the console output" error={load.error} retry={() => setAttempt((n) => n + 1)} />}
       {load.state === 'ready' && lines.length === 0 && (
         <p className="notice empty-console">
-          No console output recorded. Start the run with{' '}
+          No console output recorded. Runs keep their stdout and stderr unless capture is off (
           <code>
-            init({'{'} captureConsole: true {'}'})
+            init({'{'} capture: {'{'} console: false {'}'} {'}'})
           </code>{' '}
-          to keep its stdout and stderr.
+          or <code>TALLY_CAPTURE_CONSOLE=0</code>). A run that printed nothing has nothing to show.
         </p>
       )}
       {load.state === 'ready' && lines.length > 0 && (
