@@ -62,6 +62,10 @@ export const ERROR_CODES = {
   server_unreachable: 'server_unreachable',
   /** Point metadata is not a plain JSON object, or is over 10 KB as JSON. */
   invalid_metadata: 'invalid_metadata',
+  /** An artifact name or entry path is not allowed: absolute, `..`, a backslash, NUL (HTTP 400). */
+  invalid_path: 'invalid_path',
+  /** Uploaded bytes do not hash to the sha256 they were sent as; upload the blob again (HTTP 400). */
+  digest_mismatch: 'digest_mismatch',
   /** An error Tally did not expect: a bug (HTTP 500). Report it with the server's log. */
   internal: 'internal',
 } as const

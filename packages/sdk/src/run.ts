@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { Artifact, blobsDir, type LoggedArtifact } from './artifacts/index.js'
 import { PointBuffer } from './batch.js'
 import {
   type CaptureOptions,
@@ -320,6 +321,27 @@ export class Run {
     checkKey(key)
     checkValue(key, value)
     this.queue({ type: 'result', at: Date.now(), key, value })
+  }
+
+  /**
+   * Log a version of an artifact: its files are hashed (sha256) and copied once into the
+   * blob folder (`<dir>/blobs`; the same bytes are stored once, whatever artifact holds
+   * them), and its manifest goes into the spool. The store numbers versions per project and
+   * name (`v0`, `v1`, …) when it takes the record; the same content again is the same version.
+   * In remote mode the sender uploads the blobs before the manifest.
+   *
+   * @example
+   * const logged = await run.logArtifact(new Artifact('resnet', 'model').addFile('model.bin'))
+   */
+  async logArtifact(artifact: Artifact): Promise<LoggedArtifact> {
+    if (this.state !== 'running') throw finishedError(this)
+    if (!(artifact instanceof Artifact)) {
+      throw new TallyError('invalid_argument', "logArtifact() takes an Artifact: new Artifact('name', 'model').addFile('model.bin')")
+    }
+    const { event, newBlobs } = await artifact.build(blobsDir(this.dir), Date.now())
+    this.queue(event)
+    await this.flush()
+    return { name: event.name, type: artifact.type, digest: event.digest, newBlobs, entries: event.entries }
   }
 
   /**

@@ -9,6 +9,7 @@
  * Records start on 8-byte boundaries, so a reader can view float arrays in place.
  */
 import type { RunStatus } from '../api-types.js'
+import type { ArtifactEntry } from '../artifacts/manifest.js'
 import type { ConsoleLine } from '../capture/console-lines.js'
 import type { JsonValue } from '../json.js'
 
@@ -139,6 +140,27 @@ export interface ConsoleEvent {
   lines: ConsoleLine[]
 }
 
+/**
+ * A version of an artifact logged by the run: its manifest (files by sha256, whose bytes are
+ * in the blob store, JSON objects, references). The store numbers versions per (project,
+ * name); the same digest logged again is the same version.
+ */
+export interface ArtifactEvent {
+  type: 'artifact'
+  at: number
+  name: string
+  /** One of `ARTIFACT_TYPES` (Tracelet's `ArtifactType` values). */
+  artifactType: string
+  description: string | null
+  metadata: { [key: string]: JsonValue }
+  /** Aliases to point at this version (`latest` moves by itself). */
+  aliases: string[]
+  /** `manifestDigest(artifactType, entries)`. */
+  digest: string
+  /** Sorted by path. */
+  entries: ArtifactEntry[]
+}
+
 export type SpoolEvent =
   | RunEvent
   | ConfigEvent
@@ -149,6 +171,7 @@ export type SpoolEvent =
   | MetaEvent
   | MetadataEvent
   | ConsoleEvent
+  | ArtifactEvent
 
 /**
  * A batch of logged rows, column-wise. Row r has step `steps[r]`, wall time `times[r]`

@@ -1,3 +1,23 @@
+export type {
+  ArtifactEntry,
+  ArtifactFileEntry,
+  ArtifactObjectEntry,
+  ArtifactReferenceEntry,
+  ArtifactType,
+} from '../artifacts/manifest.js'
+export {
+  ARTIFACT_LIMITS,
+  ARTIFACT_TYPES,
+  blobRelativePath,
+  checkAlias,
+  checkArtifactName,
+  checkArtifactType,
+  checkEntries,
+  checkEntryPath,
+  isSha256,
+  manifestDigest,
+  VERSION_PATTERN,
+} from '../artifacts/manifest.js'
 export { MAX_LINE_CHARS } from '../capture/console-lines.js'
 export type { JsonValue } from '../json.js'
 export { parseTagged, stringifyTagged, tagNonFinite, toPlainJson, untagNonFinite } from '../json.js'

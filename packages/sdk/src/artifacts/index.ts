@@ -1,0 +1,5 @@
+export type { ArtifactOptions, LoggedArtifact } from './artifact.js'
+export { Artifact } from './artifact.js'
+export { blobPath, blobsDir, storeFileBlob } from './blobs.js'
+export type { ArtifactEntry, ArtifactType } from './manifest.js'
+export { ARTIFACT_TYPES } from './manifest.js'
