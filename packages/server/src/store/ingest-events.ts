@@ -6,6 +6,7 @@
  */
 import { TallyError } from '@tally/sdk'
 import {
+  type ArtifactEvent,
   type ConsoleLine,
   checkConfig,
   checkId,
@@ -23,6 +24,7 @@ import {
   type SpoolRecord,
   stringifyTagged,
 } from '@tally/sdk/spool'
+import { checkArtifactEvent } from './artifacts.js'
 import { grown, MAX_STEP, type PointColumns, pointColumns } from './chunks.js'
 import { isObject, parseObject, type RunRow } from './rows.js'
 import type { IngestAck } from './store.js'
@@ -85,6 +87,9 @@ export function checkEvent(writerId: string, e: SpoolEvent): void {
         if (!Array.isArray(e.keys)) throw new TallyError('invalid_argument', 'metadata names the keys it belongs to')
         for (const key of e.keys) checkKey(key)
         checkMetadata(e.metadata)
+        break
+      case 'artifact':
+        checkArtifactEvent(e)
         break
       case 'console':
         if (!Array.isArray(e.lines)) throw new TallyError('invalid_argument', 'a console event carries an array of lines')
@@ -291,6 +296,8 @@ export abstract class IngestState<R extends RunRow> {
   readonly metadata: [string, number, string][] = []
   /** Console lines of this call, in order; the backend numbers them after the run's last. */
   readonly console: ConsoleLine[] = []
+  /** Artifact versions of this call, checked, in order; the backend numbers them. */
+  readonly artifacts: ArtifactEvent[] = []
 
   /**
    * @param receivedAt When a server received the records, by its own clock. Given, a
@@ -347,6 +354,9 @@ export abstract class IngestState<R extends RunRow> {
         break
       case 'console':
         for (const line of e.lines) this.console.push(line)
+        break
+      case 'artifact':
+        this.artifacts.push(checkArtifactEvent(e))
         break
       case 'heartbeat':
         break

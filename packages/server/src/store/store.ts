@@ -1,4 +1,7 @@
 import type { JsonValue, RunStatus, SpoolRecord } from '@tally/sdk/spool'
+import type { ArtifactNameInfo, ArtifactVersionInfo } from './artifacts.js'
+
+export type { ArtifactNameInfo, ArtifactVersionInfo } from './artifacts.js'
 
 /**
  * The one narrow interface every backend implements (SQLite now, PostgreSQL later). Every
@@ -98,6 +101,20 @@ export interface Store {
    */
   readConsole(query: ConsoleQuery): Promise<ConsoleLineInfo[]>
 
+  /**
+   * Artifacts of a project (logged with `run.logArtifact`), one item per name, by name.
+   * Unknown project: empty.
+   */
+  listArtifacts(project: string, workspace?: string): Promise<ArtifactNameInfo[]>
+  /** Versions of one artifact, newest first. Unknown artifact: empty. */
+  listArtifactVersions(project: string, name: string, workspace?: string): Promise<ArtifactVersionInfo[]>
+  /**
+   * One version by `ref`: `v3`, `latest` or an alias. Undefined when there is none; a ref of
+   * another shape: `invalid_argument`.
+   */
+  getArtifact(project: string, name: string, ref: string, workspace?: string): Promise<ArtifactVersionInfo | undefined>
+  /** The artifact versions a run logged, in the order it logged them. Unknown run: `not_found`. */
+  runArtifacts(runId: string): Promise<ArtifactVersionInfo[]>
   /** Every point of a project, run by run and key by key, for export. */
   exportPoints(project: string, workspace?: string): AsyncIterable<ExportChunk>
 

@@ -10,6 +10,7 @@
  * - the project row is touched last, just before commit, so runs of one project wait on
  *   each other only for that moment.
  */
+
 import { countsAsStep, type JsonValue, KIND_EVENT, type RunEvent, type SpoolEvent, type SpoolRecord } from '@tally/sdk/spool'
 import type { PointColumns } from '../chunks.js'
 import {
@@ -25,6 +26,7 @@ import {
 } from '../ingest-events.js'
 import type { IngestAck, IngestOptions, SpoolSource, StoreChange } from '../store.js'
 import { ingestChanges } from '../watchers.js'
+import { writeArtifacts } from './postgres-artifacts.js'
 import { writeSeries } from './series-writes.js'
 import { all, first, type NamedRunRow, type Queryable, run, type SeriesRow, SQL, saveRun, type WriterRow } from './statements.js'
 
@@ -154,6 +156,7 @@ class IngestCall extends IngestState<NamedRunRow> {
       r.summary = computeSummary(r, series ?? (await this.seriesOf(r.id)))
     }
     if (this.metadata.length > 0) await this.writeMetadata(r.id)
+    if (this.artifacts.length > 0) await writeArtifacts(this.db, r.project_id, r.id, this.artifacts)
     if (this.console.length > 0) {
       const c = this.console
       await run(this.db, SQL.insertConsole, [

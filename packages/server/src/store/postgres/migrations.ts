@@ -149,6 +149,34 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, seq)
   );
   `,
+  // Artifacts: versions numbered per (project, name), a digest once per name (a replayed
+  // manifest is the same version), and aliases; \`latest\` is the highest version, not a
+  // row. No foreign key to runs: artifacts outlive the run that logged them.
+  `
+  CREATE TABLE artifacts (
+    project_id bigint NOT NULL REFERENCES projects (id),
+    name text NOT NULL,
+    version bigint NOT NULL,
+    type text NOT NULL,
+    digest text NOT NULL,
+    description text,
+    metadata text NOT NULL DEFAULT '{}',
+    manifest text NOT NULL,
+    size bigint NOT NULL,
+    run_id text NOT NULL,
+    created_at double precision NOT NULL,
+    PRIMARY KEY (project_id, name, version),
+    UNIQUE (project_id, name, digest)
+  );
+  CREATE INDEX artifacts_by_run ON artifacts (run_id);
+  CREATE TABLE artifact_aliases (
+    project_id bigint NOT NULL REFERENCES projects (id),
+    name text NOT NULL,
+    alias text NOT NULL,
+    version bigint NOT NULL,
+    PRIMARY KEY (project_id, name, alias)
+  );
+  `,
 ]
 
 /** Session-level advisory lock held while migrating: servers starting together take turns. */

@@ -25,6 +25,7 @@ import { ChangeListener, notifyPayloads } from './changes.js'
 import { Connection, storeError } from './connection.js'
 import { type IngestWorkspace, ingestRecords } from './ingest.js'
 import { migrate } from './migrations.js'
+import { artifactNames, artifactsOfRun, artifactVersion, artifactVersions } from './postgres-artifacts.js'
 import { parseRunQuery } from './queries.js'
 import { all, type ChunkRow, first, type NamedRunRow, type Queryable, run, type SeriesRow, SQL, saveRun } from './statements.js'
 
@@ -254,6 +255,30 @@ export class PostgresStore implements api.Store {
       if ((await first(client, SQL.runExists, [query.runId])) === undefined) throw runNotFound(query.runId)
       if (q.before === undefined) return (await all(client, SQL.consoleAfter, [query.runId, q.after, q.limit])).map(consoleLine)
       return (await all(client, SQL.consoleBefore, [query.runId, q.before, q.limit])).reverse().map(consoleLine)
+    })
+  }
+
+  async listArtifacts(project: string, workspace: string = DEFAULT_WORKSPACE): Promise<api.ArtifactNameInfo[]> {
+    return this.db.read((client) => artifactNames(client, { workspace, project }))
+  }
+
+  async listArtifactVersions(project: string, name: string, workspace: string = DEFAULT_WORKSPACE): Promise<api.ArtifactVersionInfo[]> {
+    return this.db.read((client) => artifactVersions(client, { workspace, project }, name))
+  }
+
+  async getArtifact(
+    project: string,
+    name: string,
+    ref: string,
+    workspace: string = DEFAULT_WORKSPACE,
+  ): Promise<api.ArtifactVersionInfo | undefined> {
+    return this.db.read((client) => artifactVersion(client, { workspace, project }, name, ref))
+  }
+
+  async runArtifacts(runId: string): Promise<api.ArtifactVersionInfo[]> {
+    return this.db.read(async (client) => {
+      if ((await first(client, SQL.runExists, [runId])) === undefined) throw runNotFound(runId)
+      return artifactsOfRun(client, runId)
     })
   }
 

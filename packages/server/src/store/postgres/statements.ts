@@ -32,7 +32,7 @@ export interface Statement<P extends unknown[], R extends QueryResultRow> {
   readonly phantom?: { params: P; row: R }
 }
 
-function statement<P extends unknown[], R extends QueryResultRow = QueryResultRow>(name: string, text: string): Statement<P, R> {
+export function statement<P extends unknown[], R extends QueryResultRow = QueryResultRow>(name: string, text: string): Statement<P, R> {
   return { name: `tally_${name}`, text }
 }
 

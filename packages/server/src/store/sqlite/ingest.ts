@@ -2,6 +2,7 @@
  * Spool records into SQLite: events update the run in memory, points gather per series, and
  * everything is written once per call, in one IMMEDIATE transaction.
  */
+
 import { countsAsStep, type JsonValue, KIND_EVENT, type RunEvent, type SpoolEvent, type SpoolRecord } from '@tally/sdk/spool'
 import type Database from 'better-sqlite3'
 import {
@@ -29,6 +30,7 @@ import {
 } from '../ingest-events.js'
 import type { RunRow } from '../rows.js'
 import type { IngestAck, IngestOptions } from '../store.js'
+import type { SqliteArtifacts } from './sqlite-artifacts.js'
 import type { Statements, WriterRow } from './statements.js'
 
 /** Past this many cached series ids the cache starts over, bounding a long-lived server's memory. */
@@ -72,6 +74,7 @@ export class SqliteIngest {
   constructor(
     db: Database.Database,
     private readonly stmt: Statements,
+    private readonly artifacts: SqliteArtifacts,
   ) {
     this.tx = db.transaction((writerId: string, records: readonly SpoolRecord[], workspaceId: number, options: IngestOptions) =>
       this.applyIngest(writerId, records, workspaceId, options),
@@ -132,6 +135,7 @@ export class SqliteIngest {
       let seq = (this.stmt.lastConsoleSeq.get(run.id) as { seq: number }).seq
       for (const l of ctx.console) this.stmt.insertConsole.run(run.id, ++seq, l.stream, l.at, l.text, l.truncated ? 1 : 0)
     }
+    if (ctx.artifacts.length > 0) this.artifacts.write(run.project_id, run.id, ctx.artifacts)
     if (ctx.pending.size > 0 || ctx.summaryDirty) run.summary = this.computeSummary(run)
     ctx.stampRun(run)
     this.stmt.updateRun.run(run)

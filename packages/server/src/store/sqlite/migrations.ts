@@ -164,6 +164,34 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, seq)
   ) WITHOUT ROWID;
   `,
+  // Artifacts: versions numbered per (project, name), a digest once per name (a replayed
+  // manifest is the same version), and aliases; \`latest\` is the highest version, not a
+  // row. No foreign key to runs: artifacts outlive the run that logged them.
+  `
+  CREATE TABLE artifacts (
+    project_id INTEGER NOT NULL REFERENCES projects (id),
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    description TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    manifest TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    run_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (project_id, name, version),
+    UNIQUE (project_id, name, digest)
+  );
+  CREATE INDEX artifacts_by_run ON artifacts (run_id);
+  CREATE TABLE artifact_aliases (
+    project_id INTEGER NOT NULL REFERENCES projects (id),
+    name TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (project_id, name, alias)
+  ) WITHOUT ROWID;
+  `,
 ]
 
 /** Bring the database to the newest schema, in one transaction. */

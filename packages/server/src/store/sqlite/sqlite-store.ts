@@ -25,6 +25,7 @@ import { ingestChanges, type Watcher, Watchers } from '../watchers.js'
 import { type IngestResult, SqliteIngest } from './ingest.js'
 import { migrate } from './migrations.js'
 import { parseRunQuery } from './queries.js'
+import { SqliteArtifacts } from './sqlite-artifacts.js'
 import { prepareStatements, type SeriesRow, type Statements } from './statements.js'
 
 export type SqliteStoreOptions = LivenessOptions
@@ -46,6 +47,7 @@ export class SqliteStore implements api.Store {
   private readonly queries = new Map<string, Database.Statement>()
   private readonly stmt: Statements
   private readonly ingester: SqliteIngest
+  private readonly artifacts: SqliteArtifacts
   private readonly watchers = new Watchers()
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -73,7 +75,8 @@ export class SqliteStore implements api.Store {
     }
     this.db.function('tally_casefold', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s))
     this.stmt = prepareStatements(this.db)
-    this.ingester = new SqliteIngest(this.db, this.stmt)
+    this.artifacts = new SqliteArtifacts(this.db)
+    this.ingester = new SqliteIngest(this.db, this.stmt, this.artifacts)
   }
 
   async ingest(writerId: string, records: readonly SpoolRecord[], options: api.IngestOptions = {}): Promise<api.IngestAck> {
@@ -281,6 +284,30 @@ export class SqliteStore implements api.Store {
       if (this.stmt.run.get(query.runId) === undefined) throw runNotFound(query.runId)
       if (q.before === undefined) return this.stmt.consoleAfter.all(query.runId, q.after, q.limit).map(consoleLine)
       return this.stmt.consoleBefore.all(query.runId, q.before, q.limit).reverse().map(consoleLine)
+    })
+  }
+
+  async listArtifacts(project: string, workspace: string = DEFAULT_WORKSPACE): Promise<api.ArtifactNameInfo[]> {
+    return this.read(() => this.artifacts.names({ workspace, project }))
+  }
+
+  async listArtifactVersions(project: string, name: string, workspace: string = DEFAULT_WORKSPACE): Promise<api.ArtifactVersionInfo[]> {
+    return this.read(() => this.artifacts.versions({ workspace, project }, name))
+  }
+
+  async getArtifact(
+    project: string,
+    name: string,
+    ref: string,
+    workspace: string = DEFAULT_WORKSPACE,
+  ): Promise<api.ArtifactVersionInfo | undefined> {
+    return this.read(() => this.artifacts.get({ workspace, project }, name, ref))
+  }
+
+  async runArtifacts(runId: string): Promise<api.ArtifactVersionInfo[]> {
+    return this.read(() => {
+      if (this.stmt.run.get(runId) === undefined) throw runNotFound(runId)
+      return this.artifacts.ofRun(runId)
     })
   }
 
