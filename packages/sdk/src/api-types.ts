@@ -111,3 +111,43 @@ export interface ConsolePageJson {
   lines: ConsoleLineJson[]
   next: number
 }
+
+/** One entry of an artifact version: a file (bytes in the blob store), a JSON object, or an external reference. */
+export type ArtifactEntryJson =
+  | { kind: 'file'; path: string; size: number; sha256: string }
+  | { kind: 'object'; path: string; value: JsonValue }
+  | { kind: 'reference'; path: string; uri: string }
+
+/** Each item of `GET /api/v1/workspaces/{ws}/projects/{project}/artifacts`. */
+export interface ArtifactJson {
+  name: string
+  /** One of Tracelet's ArtifactType values (`model`, `dataset`, …), of the latest version. */
+  type: string
+  /** `v3`: the highest version. */
+  latest: string
+  versions: number
+  updatedAt: string | null
+}
+
+/** One version: `GET …/artifacts/{name}/{version}`, and the items of `…/artifacts/{name}` and `/runs/{id}/artifacts`. */
+export interface ArtifactVersionJson {
+  workspace: string
+  project: string
+  name: string
+  /** `v0`, `v1`, … */
+  version: string
+  type: string
+  /** sha256 of the version's content; the same content logged again is the same version. */
+  digest: string
+  description: string | null
+  metadata: { [key: string]: JsonValue }
+  /** `latest` when it is the newest, and the aliases set on it. */
+  aliases: string[]
+  /** Bytes of its files. */
+  size: number
+  /** The run that logged it first (it may have been deleted since). */
+  runId: string
+  createdAt: string | null
+  /** Sorted by path. */
+  entries: ArtifactEntryJson[]
+}

@@ -1,5 +1,14 @@
 export { config, currentRun, finish, flush, init, log, result, summary } from './api.js'
-export type { ErrorJson, ProjectJson, RunJson, RunPageJson, RunStatus } from './api-types.js'
+export type {
+  ArtifactEntryJson,
+  ArtifactJson,
+  ArtifactVersionJson,
+  ErrorJson,
+  ProjectJson,
+  RunJson,
+  RunPageJson,
+  RunStatus,
+} from './api-types.js'
 export type { ArtifactEntry, ArtifactOptions, ArtifactType, LoggedArtifact } from './artifacts/index.js'
 export { ARTIFACT_TYPES, Artifact } from './artifacts/index.js'
 export type { ErrorCode } from './errors.js'

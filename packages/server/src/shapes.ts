@@ -3,8 +3,9 @@
  * them, so a script can move from one to the other. Times are ISO 8601 strings; NaN and
  * ±Infinity become the strings "NaN", "Infinity", "-Infinity" (via `toPlainJson`).
  */
-import type { ProjectJson, RunJson } from '@tally/sdk'
-import type { ApiKeyInfo, ProjectInfo, RunInfo, WorkspaceInfo } from './store/store.js'
+import type { ArtifactEntryJson, ArtifactJson, ArtifactVersionJson, ProjectJson, RunJson } from '@tally/sdk'
+import { toPlainJson } from '@tally/sdk/spool'
+import type { ApiKeyInfo, ArtifactNameInfo, ArtifactVersionInfo, ProjectInfo, RunInfo, WorkspaceInfo } from './store/store.js'
 
 /** ISO 8601, or null for no time (and for one no Date can hold, rather than failing the answer). */
 export const iso = (ms: number | null): string | null => {
@@ -42,3 +43,25 @@ export const keyJson = (k: ApiKeyInfo) => ({ ...k, createdAt: iso(k.createdAt), 
 export const workspaceJson = (w: WorkspaceInfo) => ({ ...w, createdAt: iso(w.createdAt) })
 
 export const projectJson = (p: ProjectInfo): ProjectJson => ({ ...p, createdAt: iso(p.createdAt), lastActivityAt: iso(p.lastActivityAt) })
+
+export function artifactJson(a: ArtifactNameInfo): ArtifactJson {
+  return { name: a.name, type: a.type, latest: `v${a.latest}`, versions: a.versions, updatedAt: iso(a.updatedAt) }
+}
+
+export function artifactVersionJson(v: ArtifactVersionInfo): ArtifactVersionJson {
+  return {
+    workspace: v.workspace,
+    project: v.project,
+    name: v.name,
+    version: `v${v.version}`,
+    type: v.type,
+    digest: v.digest,
+    description: v.description,
+    metadata: toPlainJson(v.metadata) as ArtifactVersionJson['metadata'],
+    aliases: v.aliases,
+    size: v.size,
+    runId: v.runId,
+    createdAt: iso(v.createdAt),
+    entries: v.entries as ArtifactEntryJson[],
+  }
+}

@@ -6,11 +6,13 @@
 import { TallyError } from '@tally/sdk'
 import { Ajv } from 'ajv'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { FsBlobStore } from '../blobs/fs-blob-store.js'
 import type { Store } from '../store/store.js'
 import { authenticateKey, isLocalHost, localPrincipal, type Principal } from './auth.js'
 import { clientErrorHandler, errorHandler, frameworkErrorHandler } from './errors.js'
 import { EventHub } from './events.js'
 import { OpenApiCollector } from './openapi.js'
+import { registerArtifactRoutes } from './routes-artifacts.js'
 import { registerBatchRoutes } from './routes-batch.js'
 import { registerIngestRoutes } from './routes-ingest.js'
 import { registerRunRoutes } from './routes-runs.js'
@@ -37,6 +39,11 @@ export interface AppConfig {
   logger?: boolean
   /** How often an idle event stream gets a keep-alive comment, ms. Default 15 s. */
   keepAliveMs?: number
+  /**
+   * Where artifact files' bytes are kept (`<data dir>/blobs`, the folder the SDK writes in a
+   * Tally directory). Without it the artifact routes are not served.
+   */
+  blobDir?: string
   /** The built dashboard served at `/`. Default: `dist/web` of this package, where `npm run build` puts it. */
   webDir?: string
 }
@@ -115,6 +122,7 @@ export async function createApp({ store, config }: AppOptions): Promise<FastifyI
   registerRunRoutes(app, store, hub)
   registerBatchRoutes(app, store)
   registerIngestRoutes(app, store, { recordsLimit })
+  if (config.blobDir !== undefined) registerArtifactRoutes(app, store, new FsBlobStore(config.blobDir))
   registerSessionRoutes(app, store, config.mode)
   // Local mode: the dashboard's page hands the browser the install token in an HttpOnly,
   // SameSite=Strict cookie, so run edits work in it with no sign-in. Only a request that

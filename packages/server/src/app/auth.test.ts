@@ -3,10 +3,14 @@
  * workspace's owner key, over a real port. The route list is checked against the OpenAPI
  * document, so a new route without a row here fails the test.
  */
+import { createHash } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { type ArtifactEntry, type ArtifactEvent, manifestDigest } from '@tally/sdk/spool'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FsBlobStore } from '../blobs/fs-blob-store.js'
 import type { ApiKeyRole } from '../store/store.js'
-import { rowsRecord, runRecord } from '../store/test-records.js'
+import { eventRecord, rowsRecord, runRecord } from '../store/test-records.js'
 import { bearer, keysFor, recordBytes, SPOOL, type TestApp, testApp } from './test-app.js'
 
 /** `public`: answers everyone (the session routes check the key in the body, or clear a cookie). */
@@ -21,6 +25,8 @@ interface Route {
 }
 
 let t: TestApp
+const BLOB = Buffer.from('model bytes')
+const BLOB_SHA = createHash('sha256').update(BLOB).digest('hex')
 let base: string
 let keys: Record<ApiKeyRole, string>
 let other: Record<ApiKeyRole, string>
@@ -37,6 +43,13 @@ beforeAll(async () => {
   other = await keysFor(t.store, 'B')
   admin = (await keysFor(t.store, 'default')).owner
   await t.store.ingest('w1', [runRecord(1, { id: 'r1' }, { id: 'w1' }), rowsRecord(2, [[0, { loss: 1 }]])], { workspace: 'A' })
+  const entries: ArtifactEntry[] = [{ kind: 'file', path: 'model.bin', size: BLOB.length, sha256: BLOB_SHA }]
+  const artifact: ArtifactEvent = {
+    ...{ type: 'artifact', at: Date.now(), name: 'm', artifactType: 'model', description: null, metadata: {}, aliases: [] },
+    ...{ digest: manifestDigest('model', entries), entries },
+  }
+  await t.store.ingest('w1', [eventRecord(3, artifact)], { workspace: 'A' })
+  await new FsBlobStore(join(t.dir, 'blobs')).put('A', BLOB_SHA, 0, BLOB.length, BLOB)
 })
 
 afterAll(async () => t.close())
@@ -48,6 +61,47 @@ async function sacrificialRun(): Promise<string> {
 }
 
 const ROUTES: Route[] = [
+  {
+    method: 'GET',
+    path: '/api/v1/workspaces/{workspace}/projects/{project}/artifacts',
+    need: 'viewer',
+    make: async () => ({ url: '/api/v1/workspaces/A/projects/p/artifacts' }),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/workspaces/{workspace}/projects/{project}/artifacts/{name}',
+    need: 'viewer',
+    make: async () => ({ url: '/api/v1/workspaces/A/projects/p/artifacts/m' }),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/workspaces/{workspace}/projects/{project}/artifacts/{name}/{version}',
+    need: 'viewer',
+    make: async () => ({ url: '/api/v1/workspaces/A/projects/p/artifacts/m/latest' }),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/workspaces/{workspace}/projects/{project}/artifacts/{name}/{version}/files/{path}',
+    need: 'viewer',
+    make: async () => ({ url: '/api/v1/workspaces/A/projects/p/artifacts/m/v0/files/model.bin' }),
+  },
+  { method: 'GET', path: '/api/v1/runs/{id}/artifacts', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/artifacts' }) },
+  {
+    method: 'GET',
+    path: '/api/v1/workspaces/{workspace}/blobs/{sha256}',
+    need: 'writer',
+    make: async () => ({ url: `/api/v1/workspaces/A/blobs/${BLOB_SHA}` }),
+  },
+  {
+    method: 'PUT',
+    path: '/api/v1/workspaces/{workspace}/blobs/{sha256}',
+    need: 'writer',
+    make: async () => ({
+      url: `/api/v1/workspaces/A/blobs/${BLOB_SHA}`,
+      body: BLOB,
+      headers: { 'content-type': 'application/octet-stream' },
+    }),
+  },
   { method: 'GET', path: '/api/v1/session', need: 'any', make: async () => ({ url: '/api/v1/session' }) },
   {
     method: 'POST',

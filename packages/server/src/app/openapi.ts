@@ -31,7 +31,8 @@ export class OpenApiCollector {
     const schema = route.schema as RouteSchema | undefined
     if (!schema || !route.url.startsWith('/api/') || route.url.endsWith('openapi.json')) return
     const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== 'HEAD')
-    const path = route.url.replace(/:([A-Za-z_]+)/g, '{$1}')
+    // A trailing wildcard (an artifact file's path) is published as {path}.
+    const path = route.url.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}').replace(/\*$/, '{path}')
     this.paths[path] ??= {}
     const entry = this.paths[path]
     for (const method of methods) entry[method.toLowerCase()] = operation(schema)

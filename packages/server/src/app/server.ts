@@ -48,6 +48,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       store,
       config: {
         mode: options.mode,
+        blobDir: join(options.dataDir, 'blobs'),
         ...(localToken !== undefined && { localToken }),
         ...(options.recordsBodyLimit !== undefined && { recordsBodyLimit: options.recordsBodyLimit }),
       },

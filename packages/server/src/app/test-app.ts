@@ -19,7 +19,7 @@ export interface TestApp {
 export async function testApp(config: Partial<AppConfig> = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'tally-app-'))
   const store = openSqliteStore(join(dir, 'tally.db'))
-  const app = await createApp({ store, config: { mode: 'team', ...config } })
+  const app = await createApp({ store, config: { mode: 'team', blobDir: join(dir, 'blobs'), ...config } })
   await app.ready()
   return {
     app,
