@@ -8,6 +8,7 @@ import { parseCondition } from '../query/parse-condition.js'
 import { projectJson, runJson } from '../shapes.js'
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js'
 import type { RunQuery, Store } from '../store/store.js'
+import { ARTIFACT_OPTIONS, artifactCommand } from './artifact-commands.js'
 import { formatDuration, formatJsonValue, formatNumber, formatTime, table } from './format.js'
 import { COMMANDS, type CommandName, helpFor, usage } from './help.js'
 import { isServerCommand, runServerCommand, SERVER_OPTIONS } from './server-commands.js'
@@ -46,6 +47,7 @@ const COMMAND_OPTIONS = {
   keys: { workspace: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, db: { type: 'string' } },
   workspaces: { db: { type: 'string' } },
   sync: { server: { type: 'string' }, 'api-key': { type: 'string' }, workspace: { type: 'string' }, all: { type: 'boolean' } },
+  artifact: ARTIFACT_OPTIONS,
 } as const
 
 const POSITIONALS: Record<CommandName, string[]> = {
@@ -60,6 +62,7 @@ const POSITIONALS: Record<CommandName, string[]> = {
   keys: ['create|list|revoke', 'key-id?'],
   workspaces: ['create|list', 'name?'],
   sync: [],
+  artifact: ['ls|get', 'project|name[:version]'],
 }
 
 /** Run the `tally` CLI with `argv` (without node and script). Returns the exit code. */
@@ -140,6 +143,14 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
   const dir = typeof values.dir === 'string' ? values.dir : (io.env.TALLY_DIR ?? join(io.env.HOME ?? '.', '.tally'))
   const opts = values as Record<string, string | string[] | boolean | undefined>
   if (isServerCommand(command)) return runServerCommand(command, { io, dir, opts, args: positionals, json: values.json === true })
+  if (command === 'artifact') {
+    const localStore = async (): Promise<Store> => {
+      const local = openLocalStore(dir)
+      await ingestSpool(local, dir)
+      return local
+    }
+    return artifactCommand({ io, dir, opts, args: positionals, json: values.json === true, localStore })
+  }
   const store = openLocalStore(dir)
   try {
     const report = await ingestSpool(store, dir)

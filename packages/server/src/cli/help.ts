@@ -93,6 +93,17 @@ export const COMMANDS = {
       ['--all', 'also send runs that were logged locally, not for this server'],
     ],
   },
+  artifact: {
+    usage: 'tally artifact ls <project> | tally artifact get <name>[:<version>|:<alias>] [--project P] [--out DIR]',
+    about: 'List the artifacts of a project, or download one version (default latest) into a folder.',
+    options: [
+      ['--project P', 'the project of get (default $TALLY_PROJECT, else "default")'],
+      ['--out DIR', 'where get writes the files (default ./<name>-<version>); no entry may land outside it'],
+      ['--server URL', 'read from this server instead of the Tally directory (default $TALLY_SERVER_URL)'],
+      ['--api-key K', 'a key with the viewer role (default $TALLY_API_KEY)'],
+      ['--workspace W', 'default $TALLY_WORKSPACE, else "default"'],
+    ],
+  },
 } as const
 
 export type CommandName = keyof typeof COMMANDS
