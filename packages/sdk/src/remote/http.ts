@@ -33,9 +33,40 @@ export function postRecords(target: RemoteTarget, writerId: string, records: Buf
   return call(target, 'POST', `${writerPath(target.workspace, writerId)}/records`, signal, records)
 }
 
-async function call(target: RemoteTarget, method: 'GET' | 'POST', path: string, signal: AbortSignal, body?: Buffer): Promise<Answer> {
+const blobPath = (workspace: string, sha256: string): string => `/api/v1/workspaces/${encodeURIComponent(workspace)}/blobs/${sha256}`
+
+/** Whether the server has a blob: ok when complete, a 404 refusal with `received` otherwise. */
+export function getBlob(target: RemoteTarget, sha256: string, signal: AbortSignal): Promise<Answer> {
+  return call(target, 'GET', blobPath(target.workspace, sha256), signal)
+}
+
+/** One part of a blob: `PUT …/blobs/{sha256}` with `Content-Range: bytes START-END/TOTAL`. */
+export function putBlobPart(
+  target: RemoteTarget,
+  sha256: string,
+  offset: number,
+  total: number,
+  part: Buffer,
+  signal: AbortSignal,
+): Promise<Answer> {
+  const range = part.length === 0 ? undefined : `bytes ${offset}-${offset + part.length - 1}/${total}`
+  return call(target, 'PUT', blobPath(target.workspace, sha256), signal, part, {
+    'content-type': 'application/octet-stream',
+    ...(range !== undefined && { 'content-range': range }),
+  })
+}
+
+async function call(
+  target: RemoteTarget,
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  signal: AbortSignal,
+  body?: Buffer,
+  extra?: Record<string, string>,
+): Promise<Answer> {
   const headers: Record<string, string> = { authorization: `Bearer ${target.apiKey}`, accept: 'application/json' }
   if (body) headers['content-type'] = SPOOL_MEDIA_TYPE
+  Object.assign(headers, extra)
   // A controller per request rather than AbortSignal.any(): a sender lives for hours, and
   // signals combined with its long-lived one would pile up on it.
   const request = new AbortController()

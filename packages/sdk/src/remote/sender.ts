@@ -5,8 +5,11 @@
  * server has not acknowledged is still on disk for the next try, the next process or
  * `tally sync`.
  */
+import { dirname } from 'node:path'
+import { blobsDir } from '../artifacts/blobs.js'
 import { TallyError } from '../errors.js'
 import { backoffDelay } from './backoff.js'
+import { artifactBlobs, uploadBlobs } from './blob-upload.js'
 import { type Answer, getWriter, postRecords } from './http.js'
 import { FILE_START, type FilePosition, findOffset, type RecordSlice, readSlice, seqAt } from './records.js'
 import { isCount, readSidecar, sidecarHint, writeSidecar } from './sidecar.js'
@@ -33,6 +36,8 @@ export interface SenderOptions {
   maxRetries?: number
   /** Default 4 MiB; one record larger than this is sent alone. */
   maxBatchBytes?: number
+  /** The blob folder artifacts' files are in. Default: `blobs` of the Tally directory holding `path`. */
+  blobs?: string
 }
 
 /** What the loop does after a step; a TallyError means: try again after a backoff. */
@@ -71,6 +76,8 @@ export class Sender {
   private endSleep: (() => void) | undefined
   private readonly aborter = new AbortController()
   private readonly waiters = new Set<Waiter>()
+  /** Blobs the server is known to have: checked once per sender. */
+  private readonly knownBlobs = new Set<string>()
   /** Settles when the sender has stopped. */
   readonly done: Promise<void>
 
@@ -169,6 +176,15 @@ export class Sender {
         return this.fail(new TallyError('spool_format', detail))
       }
       return 'idle'
+    }
+    // An artifact's bytes reach the server before the manifest that names them.
+    const blobs = artifactBlobs(slice.bytes)
+    if (blobs.length > 0) {
+      const dir = this.options.blobs ?? blobsDir(dirname(dirname(dirname(this.options.path))))
+      const problem = await uploadBlobs(this.options.target, dir, blobs, this.knownBlobs, this.aborter.signal, (e) =>
+        this.options.onError?.(e),
+      )
+      if (problem !== undefined) return problem
     }
     const answer = await postRecords(this.options.target, this.options.writerId, slice.bytes, this.aborter.signal)
     if (answer.kind === 'retry') {

@@ -194,7 +194,8 @@ export function registerArtifactRoutes(app: FastifyInstance, store: Store, blobs
       const { workspace } = request.params
       const sha256 = blobName(request.params.sha256)
       await allowed(request, workspace, 'writer')
-      const body = request.body
+      // An empty blob arrives as no body at all.
+      const body = request.body ?? Buffer.alloc(0)
       if (!Buffer.isBuffer(body)) throw new TallyError('invalid_request', 'send the bytes as Content-Type: application/octet-stream')
       const { offset, total } = contentRange(request.headers['content-range'], body.length)
       return blobs.put(workspace, sha256, offset, total, body)
