@@ -13,6 +13,7 @@ import { useLiveProject } from '../live/use-live-project'
 import { DEFAULT_WORKSPACE, hrefFor, navigate } from '../router'
 import { ConfigTree, ValueTable } from '../run/config-tree'
 import { RunActions } from '../run/run-actions'
+import { RunArtifacts } from '../run/run-artifacts'
 import { RunCharts } from '../run/run-charts'
 import { RunConsole } from '../run/run-console'
 import { RunGit } from '../run/run-git'
@@ -208,6 +209,7 @@ function RunDetails({
       </section>
       <RunConsole runId={run.id} status={run.status} />
       <RunMetadata runId={run.id} />
+      <RunArtifacts runId={run.id} />
     </>
   )
 }
