@@ -1,4 +1,4 @@
-import type { JsonValue, RunStatus, SpoolRecord } from '@tally/sdk/spool'
+import type { JsonValue, RunStatus, SpoolRecord, ValueKind } from '@tally/sdk/spool'
 
 /**
  * The one narrow interface every backend implements (SQLite now, PostgreSQL later). Every
@@ -97,6 +97,20 @@ export interface Store {
    * 10,000). Unknown run: `not_found`; a bad `after`, `before` or `limit`: `invalid_query`.
    */
   readConsole(query: ConsoleQuery): Promise<ConsoleLineInfo[]>
+
+  /**
+   * Rich values (`Table`, `Histogram`, `Image`, `Markdown`) of a run, by key then step,
+   * optionally of one key and within [from, to]; at most `limit` (default 100, at most 1,000).
+   * An image's entry describes it; its bytes come from `valueImage`. Unknown run:
+   * `not_found`; a bad range or limit: `invalid_query`.
+   */
+  readValues(query: ValueQuery): Promise<RunValueInfo[]>
+
+  /** The rich value keys of a run, sorted by key, each with its steps. Unknown run: `not_found`. */
+  valueKeys(runId: string): Promise<ValueKeyInfo[]>
+
+  /** The bytes of an image value, or undefined when there is no image at (key, step). Unknown run: `not_found`. */
+  valueImage(runId: string, key: string, step: number): Promise<{ mime: string; bytes: Buffer } | undefined>
 
   /** Every point of a project, run by run and key by key, for export. */
   exportPoints(project: string, workspace?: string): AsyncIterable<ExportChunk>
@@ -367,6 +381,34 @@ export interface ConsoleLineInfo {
   text: string
   /** Present when the line was cut at 16 Ki characters. */
   truncated?: true
+}
+
+export interface ValueQuery {
+  runId: string
+  key?: string
+  from?: number
+  to?: number
+  limit?: number
+}
+
+export interface RunValueInfo {
+  key: string
+  step: number
+  kind: ValueKind
+  /** When it was logged, ms since the epoch. */
+  at: number
+  /** Table `{columns, rows}`, histogram `{edges, counts}`, image `{mime, bytes, width, height, caption}`, markdown `{text}`. */
+  value: JsonValue
+}
+
+export interface ValueKeyInfo {
+  key: string
+  /** The kind at the key's last step. */
+  kind: ValueKind
+  count: number
+  lastStep: number
+  /** Every step with a value, ascending. */
+  steps: number[]
 }
 
 export interface ExportChunk {

@@ -154,6 +154,7 @@ class IngestCall extends IngestState<NamedRunRow> {
       r.summary = computeSummary(r, series ?? (await this.seriesOf(r.id)))
     }
     if (this.metadata.length > 0) await this.writeMetadata(r.id)
+    for (const v of this.values) await run(this.db, SQL.upsertValue, [r.id, v.key, v.step, v.kind, v.at, v.payload, v.data])
     if (this.console.length > 0) {
       const c = this.console
       await run(this.db, SQL.insertConsole, [

@@ -149,6 +149,20 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, seq)
   );
   `,
+  // 4: rich values (tables, histograms, images, markdown), one per (run, key, step); large
+  // payloads and image bytes are TOASTed, so listing keys and steps does not read them.
+  `
+  CREATE TABLE run_values (
+    run_id text NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    key text NOT NULL,
+    step bigint NOT NULL,
+    kind text NOT NULL,
+    at double precision NOT NULL,
+    payload text NOT NULL,
+    data bytea,
+    PRIMARY KEY (run_id, key, step)
+  );
+  `,
 ]
 
 /** Session-level advisory lock held while migrating: servers starting together take turns. */

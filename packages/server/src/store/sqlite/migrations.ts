@@ -164,6 +164,20 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, seq)
   ) WITHOUT ROWID;
   `,
+  // 5: rich values (tables, histograms, images, markdown), one per (run, key, step). A rowid
+  // table with payload and image bytes last, so listing keys and steps never reads them.
+  `
+  CREATE TABLE run_values (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    at REAL NOT NULL,
+    payload TEXT NOT NULL,
+    data BLOB,
+    PRIMARY KEY (run_id, key, step)
+  );
+  `,
 ]
 
 /** Bring the database to the newest schema, in one transaction. */
