@@ -4,9 +4,11 @@
  * document, so a new route without a row here fails the test.
  */
 import type { AddressInfo } from 'node:net'
+import { Image } from '@tally/sdk'
+import type { SpoolRecord } from '@tally/sdk/spool'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ApiKeyRole } from '../store/store.js'
-import { rowsRecord, runRecord } from '../store/test-records.js'
+import { eventRecord, rowsRecord, runRecord } from '../store/test-records.js'
 import { bearer, keysFor, recordBytes, SPOOL, type TestApp, testApp } from './test-app.js'
 
 /** `public`: answers everyone (the session routes check the key in the body, or clear a cookie). */
@@ -36,7 +38,12 @@ beforeAll(async () => {
   keys = await keysFor(t.store, 'A')
   other = await keysFor(t.store, 'B')
   admin = (await keysFor(t.store, 'default')).owner
-  await t.store.ingest('w1', [runRecord(1, { id: 'r1' }, { id: 'w1' }), rowsRecord(2, [[0, { loss: 1 }]])], { workspace: 'A' })
+  const png = new Image(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+  const grid: SpoolRecord = eventRecord(3, {
+    ...{ type: 'value', at: 0, step: 0, key: 'grid', kind: 'image' },
+    ...{ value: png.payload(), data: png.bytes.toString('base64') },
+  })
+  await t.store.ingest('w1', [runRecord(1, { id: 'r1' }, { id: 'w1' }), rowsRecord(2, [[0, { loss: 1 }]]), grid], { workspace: 'A' })
 })
 
 afterAll(async () => t.close())
@@ -107,6 +114,14 @@ const ROUTES: Route[] = [
   { method: 'DELETE', path: '/api/v1/runs/{id}', need: 'owner', make: async () => ({ url: `/api/v1/runs/${await sacrificialRun()}` }) },
   { method: 'GET', path: '/api/v1/runs/{id}/keys', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/keys' }) },
   { method: 'GET', path: '/api/v1/runs/{id}/console', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/console' }) },
+  { method: 'GET', path: '/api/v1/runs/{id}/values', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/values' }) },
+  { method: 'GET', path: '/api/v1/runs/{id}/value-keys', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/value-keys' }) },
+  {
+    method: 'GET',
+    path: '/api/v1/runs/{id}/values/{key}/{step}/image',
+    need: 'viewer',
+    make: async () => ({ url: '/api/v1/runs/r1/values/grid/0/image' }),
+  },
   { method: 'GET', path: '/api/v1/runs/{id}/metadata', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/metadata' }) },
   { method: 'GET', path: '/api/v1/runs/{id}/series', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/series?key=loss' }) },
   { method: 'GET', path: '/api/v1/runs/{id}/events', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/events' }) },
