@@ -18,6 +18,7 @@ import { RunConsole } from '../run/run-console'
 import { RunGit } from '../run/run-git'
 import { RunMetadata } from '../run/run-metadata'
 import { argvOf, formatArgv, formatJson, runDurationMs, SHOWN_SYSTEM_KEYS } from '../run/run-values'
+import { RunValuesPanel } from '../run/run-values-panel'
 import { useNow } from '../use-now'
 
 interface Props {
@@ -206,6 +207,7 @@ function RunDetails({
         <h2 id="run-metrics">Metrics</h2>
         <RunCharts run={run} view={chartView} onView={onView} />
       </section>
+      <RunValuesPanel runId={run.id} />
       <RunConsole runId={run.id} status={run.status} />
       <RunMetadata runId={run.id} />
     </>
