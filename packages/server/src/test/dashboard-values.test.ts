@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { init, Markdown } from '@tally/sdk'
 import type { ValuePageJson } from '@tally/sdk/api'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { closeBrowser, demoServer, killChildren, newPage, SHOTS } from './browser-helpers.js'
+import { closeBrowser, demoServer, killChildren, newPage, SHOTS, until } from './browser-helpers.js'
 
 afterAll(closeBrowser)
 afterEach(killChildren)
@@ -77,6 +77,50 @@ describe('rich values on the run page, in Chromium', () => {
     expect(await page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined()
     await page.locator('article[data-value-key="notes"]').screenshot({ path: join(SHOTS, 'values-4-markdown.png') })
 
+    expect(errors).toEqual([])
+  })
+
+  it('shows a panel per rich key on the project page, each charted run’s latest value in it', async () => {
+    const { url, names, ids } = await demoServer()
+    const { page, errors } = await newPage()
+    // The live run logs its first histogram through the SDK as it starts: wait until the server has it.
+    const live = ids.get('long-cosine') as string
+    await until('the live run’s weights', async () => {
+      const res = await fetch(`${url}/api/v1/runs/${live}/value-keys`)
+      return res.ok && ((await res.json()) as { key: string }[]).some((k) => k.key === 'weights/fc1')
+    })
+    await page.goto(`${url}/?project=demo`)
+    const section = page.getByRole('region', { name: 'Media and tables' })
+    await section.waitFor()
+    await section.scrollIntoViewIfNeeded()
+    expect(await section.locator('details > summary strong').allTextContents()).toEqual([
+      'eval/predictions',
+      'notes',
+      'samples',
+      'weights/fc1',
+    ])
+
+    // Every demo run logged weights, the live one through the SDK; opening the panel reads each run's latest.
+    const weights = section.locator('details[data-value-panel="weights/fc1"]')
+    await weights.locator('summary').click()
+    await weights.locator('.value-run svg rect').first().waitFor()
+    await until('every run’s histogram', async () => (await weights.locator('.value-run figure').count()) === names.size)
+    expect(await weights.locator('summary').textContent()).toContain(`${names.size} runs`)
+
+    // Only the runs that finished logged samples; each image loads.
+    const samples = section.locator('details[data-value-panel="samples"]')
+    await samples.locator('summary').press('Enter')
+    await samples.locator('img').first().waitFor()
+    const finished = [...names.values()].filter((s) => s === 'finished').length
+    expect(await samples.locator('img').count()).toBe(finished)
+    await until(
+      'the images to load',
+      async () =>
+        await samples
+          .locator('img')
+          .evaluateAll((els) => els.every((el) => (el as unknown as { naturalWidth: number }).naturalWidth === 96)),
+    )
+    await section.screenshot({ path: join(SHOTS, 'values-5-project.png') })
     expect(errors).toEqual([])
   })
 })
