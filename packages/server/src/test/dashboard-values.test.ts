@@ -52,6 +52,11 @@ describe('rich values on the run page, in Chromium', () => {
     const total = ((atZero?.value as { counts: number[] } | undefined)?.counts ?? []).reduce((a, b) => a + b, 0)
     expect(await hist.locator('figcaption').textContent()).toBe(`${total.toLocaleString('en')} values in 40 bins`)
     await hist.screenshot({ path: join(SHOTS, 'values-2-histogram.png') })
+    // The chosen step is in the URL: a reload shows it again.
+    expect(new URL(page.url()).searchParams.get('vstep.weights/fc1')).toBe('0')
+    await page.reload()
+    await hist.scrollIntoViewIfNeeded()
+    await hist.locator('label strong', { hasText: /^0$/ }).waitFor()
 
     // The generated samples: the image loads from its URL.
     const img = section.locator('article[data-value-key="samples"] img')

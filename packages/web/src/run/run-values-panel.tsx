@@ -1,17 +1,17 @@
 import './run-values-panel.css'
 import type { RunValueJson, ValueKeyJson } from '@tally/sdk/api'
-import { useState } from 'react'
 import { getValueAt, listValueKeys } from '../api/runs'
 import { useResource } from '../api/use-resource'
 import { Failure, Loading } from '../components/notice'
 import { ValueBody } from './value-body'
+import type { ValueSteps } from './value-steps'
 import { shownStep } from './values-view'
 
 /**
  * "Media and tables": per rich value key, its value at a chosen step (a slider over the
- * steps that have one, the last by default).
+ * steps that have one, the last by default; the choice is kept in the URL, see value-steps.ts).
  */
-export function RunValuesPanel({ runId }: { runId: string }) {
+export function RunValuesPanel({ runId, steps, onSteps }: { runId: string; steps: ValueSteps; onSteps: (steps: ValueSteps) => void }) {
   const keys = useResource(`value-keys:${runId}`, (signal) => listValueKeys(runId, signal))
   return (
     <section aria-labelledby="run-values">
@@ -24,13 +24,31 @@ export function RunValuesPanel({ runId }: { runId: string }) {
           <code>Histogram</code>, <code>Image</code>, <code>Markdown</code>.
         </p>
       )}
-      {keys.state === 'ready' && keys.data.map((k) => <ValueCard key={k.key} runId={runId} info={k} />)}
+      {keys.state === 'ready' &&
+        keys.data.map((k) => (
+          <ValueCard
+            key={k.key}
+            runId={runId}
+            info={k}
+            wanted={steps.get(k.key)}
+            onStep={(step) => onSteps(new Map(steps).set(k.key, step))}
+          />
+        ))}
     </section>
   )
 }
 
-function ValueCard({ runId, info }: { runId: string; info: ValueKeyJson }) {
-  const [wanted, setWanted] = useState<number>()
+function ValueCard({
+  runId,
+  info,
+  wanted,
+  onStep,
+}: {
+  runId: string
+  info: ValueKeyJson
+  wanted: number | undefined
+  onStep: (step: number) => void
+}) {
   const step = shownStep(info.steps, wanted) as number
   const index = info.steps.indexOf(step)
   const value = useResource(`value:${runId}:${info.key}:${step}`, (signal) => getValueAt(runId, info.key, step, signal))
@@ -52,7 +70,7 @@ function ValueCard({ runId, info }: { runId: string; info: ValueKeyJson }) {
               max={info.steps.length - 1}
               value={index}
               aria-valuetext={`step ${step}, ${index + 1} of ${info.steps.length}`}
-              onChange={(e) => setWanted(info.steps[Number(e.currentTarget.value)])}
+              onChange={(e) => onStep(info.steps[Number(e.currentTarget.value)] as number)}
             />
             <span className="muted">
               {index + 1} of {info.steps.length}
