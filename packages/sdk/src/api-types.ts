@@ -151,3 +151,39 @@ export interface ArtifactVersionJson {
   /** Sorted by path. */
   entries: ArtifactEntryJson[]
 }
+
+/** A rich value's kind: what `run.log` was given (`Table`, `Histogram`, `Image`, `Markdown`). */
+export type ValueKindJson = 'table' | 'histogram' | 'image' | 'markdown'
+
+/**
+ * Each item of `GET /api/v1/runs/{id}/values`. `value` by kind: table `{columns, rows}`
+ * (non-finite cells as the strings "NaN", "Infinity", "-Infinity"), histogram
+ * `{edges, counts}`, image `{mime, bytes, width, height, caption}` with `url` to fetch its
+ * bytes, markdown `{text}`.
+ */
+export interface RunValueJson {
+  key: string
+  step: number
+  kind: ValueKindJson
+  /** When it was logged, ms since the epoch. */
+  at: number
+  value: unknown
+  /** Images only: where their bytes are (`/api/v1/runs/{id}/values/{key}/{step}/image`). */
+  url?: string
+}
+
+/** `GET /api/v1/runs/{id}/values`. */
+export interface ValuePageJson {
+  values: RunValueJson[]
+}
+
+/** Each item of `GET /api/v1/runs/{id}/value-keys`. */
+export interface ValueKeyJson {
+  key: string
+  /** The kind at the key's last step. */
+  kind: ValueKindJson
+  count: number
+  lastStep: number
+  /** Every step with a value, ascending. */
+  steps: number[]
+}

@@ -1,6 +1,7 @@
 import { TallyError } from './errors.js'
 import type { JsonValue } from './json.js'
 import { type FinishOptions, type InitOptions, type LogOptions, Run } from './run.js'
+import type { RichValue } from './values/rich.js'
 
 let current: Run | undefined
 
@@ -35,7 +36,7 @@ function need(what: string): Run {
  * @example
  * tally.log({ loss: 0.1, acc: 0.9 })
  */
-export function log(metrics: Record<string, number>, options?: LogOptions): void {
+export function log(metrics: Record<string, number | RichValue>, options?: LogOptions): void {
   need('log').log(metrics, options)
 }
 

@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   invalid_key: 'invalid_key',
   /** A metric value is not a number. */
   invalid_value: 'invalid_value',
+  /** A rich value (Table, Histogram, Image, Markdown) is over its size limit. */
+  value_too_large: 'value_too_large',
   /** A step is negative, fractional, not a number or beyond 2^53. */
   invalid_step: 'invalid_step',
   /** `resume` is not one of never, allow, must, or lacks an id or name. */

@@ -18,3 +18,5 @@ export type { SyncOptions, SyncReport, WriterSyncResult } from './remote/index.j
 export { syncSpool } from './remote/index.js'
 export type { FinishOptions, InitOptions, LogOptions, ResumeMode } from './run.js'
 export { Run } from './run.js'
+export type { HistogramPayload, ImagePayload, MarkdownPayload, TablePayload, ValueKind } from './values/rich.js'
+export { Histogram, Image, Markdown, RichValue, Table } from './values/rich.js'

@@ -18,10 +18,11 @@ import { track, untrack } from './lifecycle.js'
 import { newRunName, newWriterId } from './names.js'
 import { type RemoteTarget, remoteTarget, resolveRemoteRun, runUrl, Sender, writeSidecar } from './remote/index.js'
 import { type ResolvedRun, resolveRun } from './resolve.js'
-import { MAGIC, type SpoolEvent, type WriterInfo } from './spool/format.js'
+import { MAGIC, type SpoolEvent, type ValueEvent, type WriterInfo } from './spool/format.js'
 import { readRunIndex } from './spool/reader.js'
 import { SpoolWriter, spoolDir, writeRunIndex } from './spool/writer.js'
 import { checkConfig, checkKey, checkMetadata, checkStep, checkValue } from './validate.js'
+import { Image, RichValue } from './values/rich.js'
 
 export const SDK_VERSION = '0.1.0'
 
@@ -273,15 +274,17 @@ export class Run {
   }
 
   /**
-   * Log numeric metrics at one step. NaN and ±Infinity are kept. A value logged again at the
-   * same (key, step) replaces the earlier one. Throws `TallyError` on invalid input and
-   * logs nothing of that call.
+   * Log metrics at one step: numbers go to series (NaN and ±Infinity are kept); rich values
+   * (`Table`, `Histogram`, `Image`, `Markdown`) are stored whole at that step. A value logged
+   * again at the same (key, step) replaces the earlier one. Throws `TallyError` on invalid
+   * input and logs nothing of that call.
    *
    * @example
    * run.log({ loss: 0.25, 'train/acc': 0.91 })
    * run.log({ val_loss: 0.3 }, { step: 100 })
+   * run.log({ preds: new Table({ columns: ['x', 'y'], rows: [[1, 2]] }), weights: new Histogram(w) })
    */
-  log(metrics: Record<string, number>, options?: LogOptions): void {
+  log(metrics: Record<string, number | RichValue>, options?: LogOptions): void {
     if (this.state !== 'running') throw finishedError(this)
     if (metrics === null || typeof metrics !== 'object' || Array.isArray(metrics)) {
       throw new TallyError('invalid_argument', 'log() takes an object of metric names to numbers, e.g. run.log({ loss: 0.1 })')
@@ -290,21 +293,31 @@ export class Run {
     const metadata = options?.metadata === undefined ? undefined : checkMetadata(options.metadata)
     const now = Date.now()
     const buffer = this.buffer
+    const rich: ValueEvent[] = []
+    const numeric: string[] = []
     buffer.beginRow(step, now)
     try {
       for (const key in metrics) {
         const value = metrics[key]
+        if (value instanceof RichValue) {
+          rich.push(valueEvent(now, step, checkKey(key), value))
+          continue
+        }
         if (typeof value !== 'number') checkValue(key, value)
         let id = buffer.keyId(key)
         if (id === undefined) id = buffer.addKey(checkKey(key))
         buffer.push(id, value as number)
+        numeric.push(key)
       }
     } catch (e) {
       buffer.abortRow()
       throw e
     }
-    buffer.endRow()
-    if (metadata !== undefined) this.events.push({ type: 'metadata', at: now, step, keys: Object.keys(metrics), metadata })
+    // A call of only rich values adds no row: an empty one would tell stores nothing.
+    if (numeric.length > 0) buffer.endRow()
+    else buffer.abortRow()
+    if (metadata !== undefined && numeric.length > 0) this.events.push({ type: 'metadata', at: now, step, keys: numeric, metadata })
+    for (const event of rich) this.events.push(event)
     this.nextStep = step + 1
     if (buffer.points >= FLUSH_POINTS || now - this.lastFlushAt >= this.flushIntervalMs) this.tryFlush(now)
   }
@@ -502,6 +515,13 @@ export class Run {
       // A throwing handler must not end the training process nor stop the flush or sender.
     }
   }
+}
+
+function valueEvent(at: number, step: number, key: string, value: RichValue): ValueEvent {
+  const event: ValueEvent = { type: 'value', at, step, key, kind: value.kind, value: value.payload() }
+  // Base64 inside the event keeps one record kind; a 5 MB image costs a third more spool bytes.
+  if (value instanceof Image) event.data = value.bytes.toString('base64')
+  return event
 }
 
 /** `finishTimeoutMs`: a number of ms ≥ 0 (Infinity waits for delivery however long it takes). */

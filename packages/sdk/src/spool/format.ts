@@ -12,6 +12,7 @@ import type { RunStatus } from '../api-types.js'
 import type { ArtifactEntry } from '../artifacts/manifest.js'
 import type { ConsoleLine } from '../capture/console-lines.js'
 import type { JsonValue } from '../json.js'
+import type { ValueKind } from '../values/rich.js'
 
 export type { ConsoleLine, ConsoleStream } from '../capture/console-lines.js'
 
@@ -161,6 +162,21 @@ export interface ArtifactEvent {
   entries: ArtifactEntry[]
 }
 
+/**
+ * A rich value logged at `step` under `key` (`run.log({ preds: new Table(…) })`): `value`
+ * is its JSON (tagged), and an image's bytes travel base64 in `data`. Logged again at the
+ * same (key, step), it replaces the earlier one.
+ */
+export interface ValueEvent {
+  type: 'value'
+  at: number
+  step: number
+  key: string
+  kind: ValueKind
+  value: JsonValue
+  data?: string
+}
+
 export type SpoolEvent =
   | RunEvent
   | ConfigEvent
@@ -172,6 +188,7 @@ export type SpoolEvent =
   | MetadataEvent
   | ConsoleEvent
   | ArtifactEvent
+  | ValueEvent
 
 /**
  * A batch of logged rows, column-wise. Row r has step `steps[r]`, wall time `times[r]`

@@ -24,6 +24,8 @@ export { parseTagged, stringifyTagged, tagNonFinite, toPlainJson, untagNonFinite
 // Building blocks the server shares with the SDK: the same limits, checks and id shapes.
 export { newRunId, newRunName, newWriterId } from '../names.js'
 export { checkConfig, checkId, checkKey, checkMetadata, checkProject, checkTags, checkText, LIMITS } from '../validate.js'
+export type { HistogramPayload, ImageMime, ImagePayload, MarkdownPayload, TablePayload, ValueKind } from '../values/rich.js'
+export { RichValue, richValueOf, sniffImage, VALUE_LIMITS } from '../values/rich.js'
 export type { DecodeResult, StopReason } from './codec.js'
 export { decodeRecords, encodeEvent, encodeHeader, encodePoints, hasMagic } from './codec.js'
 export * from './format.js'

@@ -17,6 +17,7 @@ import { registerBatchRoutes } from './routes-batch.js'
 import { registerIngestRoutes } from './routes-ingest.js'
 import { registerRunRoutes } from './routes-runs.js'
 import { registerSessionRoutes, SESSION_ROUTE } from './routes-session.js'
+import { registerValueRoutes } from './routes-values.js'
 import { registerWorkspaceRoutes } from './routes-workspaces.js'
 import { LOCAL_COOKIE, overHttps, sessionCookie } from './session-cookie.js'
 import { DASHBOARD_ROUTES, DEFAULT_WEB_DIR, registerDashboard } from './static.js'
@@ -120,6 +121,7 @@ export async function createApp({ store, config }: AppOptions): Promise<FastifyI
   app.get('/api/v1/openapi.json', async () => openapi.document(VERSION))
   registerWorkspaceRoutes(app, store)
   registerRunRoutes(app, store, hub)
+  registerValueRoutes(app, store)
   registerBatchRoutes(app, store)
   registerIngestRoutes(app, store, { recordsLimit })
   if (config.blobDir !== undefined) registerArtifactRoutes(app, store, new FsBlobStore(config.blobDir))

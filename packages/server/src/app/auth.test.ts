@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import { Image } from '@tally/sdk'
+import type { SpoolRecord } from '@tally/sdk/spool'
 import { type ArtifactEntry, type ArtifactEvent, manifestDigest } from '@tally/sdk/spool'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FsBlobStore } from '../blobs/fs-blob-store.js'
@@ -42,13 +44,18 @@ beforeAll(async () => {
   keys = await keysFor(t.store, 'A')
   other = await keysFor(t.store, 'B')
   admin = (await keysFor(t.store, 'default')).owner
-  await t.store.ingest('w1', [runRecord(1, { id: 'r1' }, { id: 'w1' }), rowsRecord(2, [[0, { loss: 1 }]])], { workspace: 'A' })
+  const png = new Image(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+  const grid: SpoolRecord = eventRecord(3, {
+    ...{ type: 'value', at: 0, step: 0, key: 'grid', kind: 'image' },
+    ...{ value: png.payload(), data: png.bytes.toString('base64') },
+  })
+  await t.store.ingest('w1', [runRecord(1, { id: 'r1' }, { id: 'w1' }), rowsRecord(2, [[0, { loss: 1 }]]), grid], { workspace: 'A' })
   const entries: ArtifactEntry[] = [{ kind: 'file', path: 'model.bin', size: BLOB.length, sha256: BLOB_SHA }]
   const artifact: ArtifactEvent = {
     ...{ type: 'artifact', at: Date.now(), name: 'm', artifactType: 'model', description: null, metadata: {}, aliases: [] },
     ...{ digest: manifestDigest('model', entries), entries },
   }
-  await t.store.ingest('w1', [eventRecord(3, artifact)], { workspace: 'A' })
+  await t.store.ingest('w1', [eventRecord(4, artifact)], { workspace: 'A' })
   await new FsBlobStore(join(t.dir, 'blobs')).put('A', BLOB_SHA, 0, BLOB.length, BLOB)
 })
 
@@ -161,6 +168,14 @@ const ROUTES: Route[] = [
   { method: 'DELETE', path: '/api/v1/runs/{id}', need: 'owner', make: async () => ({ url: `/api/v1/runs/${await sacrificialRun()}` }) },
   { method: 'GET', path: '/api/v1/runs/{id}/keys', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/keys' }) },
   { method: 'GET', path: '/api/v1/runs/{id}/console', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/console' }) },
+  { method: 'GET', path: '/api/v1/runs/{id}/values', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/values' }) },
+  { method: 'GET', path: '/api/v1/runs/{id}/value-keys', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/value-keys' }) },
+  {
+    method: 'GET',
+    path: '/api/v1/runs/{id}/values/{key}/{step}/image',
+    need: 'viewer',
+    make: async () => ({ url: '/api/v1/runs/r1/values/grid/0/image' }),
+  },
   { method: 'GET', path: '/api/v1/runs/{id}/metadata', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/metadata' }) },
   { method: 'GET', path: '/api/v1/runs/{id}/series', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/series?key=loss' }) },
   { method: 'GET', path: '/api/v1/runs/{id}/events', need: 'viewer', make: async () => ({ url: '/api/v1/runs/r1/events' }) },

@@ -6,6 +6,7 @@
 import { hostname } from 'node:os'
 import { newRunId, newWriterId, type PointsBatch, type SpoolEvent, SpoolWriter, writeRunIndex } from '@tally/sdk/spool'
 import { DemoConsole, demoGit } from './demo-console.js'
+import { demoValues } from './demo-values.js'
 import { simulate, type TrainingSetup } from './simulated-training.js'
 
 export const DEMO_PROJECT = 'demo'
@@ -202,7 +203,11 @@ function writePastRun(dir: string, past: PastRun, now: number): DemoRun {
   }
   if (rows.size > 0) writer.points(rows.take())
   if (past.ending.status === 'failed') printed.traceback(end, past.ending.error)
-  const events: SpoolEvent[] = [{ type: 'console', at: end, lines: printed.lines }]
+  const timeOf = (s: number): number => Math.round(start + (s + 1) * msPerStep)
+  const events: SpoolEvent[] = [
+    { type: 'console', at: end, lines: printed.lines },
+    ...demoValues(setup, lastStep, past.ending.status === 'finished', timeOf),
+  ]
   if (past.ending.status === 'finished') {
     const acc = last['train/acc'] ?? 0.9
     events.push({ type: 'result', at: end, key: 'test_acc', value: Math.round((acc - 0.01) * 1e4) / 1e4 })

@@ -6,6 +6,7 @@
  */
 import { init } from '@tally/sdk'
 import { DEMO_PROJECT, LIVE_RUN } from './demo-project.js'
+import { HISTOGRAM_EVERY, note, weights } from './demo-values.js'
 import { simulate } from './simulated-training.js'
 
 const STEPS_PER_SECOND = 20
@@ -27,6 +28,9 @@ let step = 0
 const timer = setInterval(() => {
   const m = metrics(step)
   run.log(m, { step })
+  // Rich values go through the SDK as a script logs them: a note first, weights every 500 steps.
+  if (step === 0) run.log({ notes: note(LIVE_RUN) }, { step })
+  if (step % HISTOGRAM_EVERY === 0) run.log({ 'weights/fc1': weights(LIVE_RUN, step) }, { step })
   step++
   // A progress line every 2 s, as a training script prints one.
   if (step % (2 * STEPS_PER_SECOND) === 0) {

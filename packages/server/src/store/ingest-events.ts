@@ -19,10 +19,14 @@ import {
   KIND_EVENT,
   MAX_LINE_CHARS,
   type PointsBatch,
+  type RichValue,
   type RunEvent,
+  richValueOf,
   type SpoolEvent,
   type SpoolRecord,
   stringifyTagged,
+  type ValueEvent,
+  type ValueKind,
 } from '@tally/sdk/spool'
 import { checkArtifactEvent } from './artifacts.js'
 import { grown, MAX_STEP, type PointColumns, pointColumns } from './chunks.js'
@@ -81,15 +85,17 @@ export function checkEvent(writerId: string, e: SpoolEvent): void {
         if (e.error !== undefined && typeof e.error !== 'string') throw new TallyError('invalid_argument', 'a status error is a string')
         break
       case 'metadata':
-        if (!(Number.isInteger(e.step) && e.step >= 0 && e.step <= MAX_STEP)) {
-          throw new TallyError('invalid_step', `step must be an integer from 0 to 2^53-1; got ${String(e.step)}`)
-        }
+        checkStepOf(e.step)
         if (!Array.isArray(e.keys)) throw new TallyError('invalid_argument', 'metadata names the keys it belongs to')
         for (const key of e.keys) checkKey(key)
         checkMetadata(e.metadata)
         break
       case 'artifact':
         checkArtifactEvent(e)
+        break
+      case 'value':
+        checkStepOf(e.step)
+        checkKey(e.key)
         break
       case 'console':
         if (!Array.isArray(e.lines)) throw new TallyError('invalid_argument', 'a console event carries an array of lines')
@@ -100,6 +106,35 @@ export function checkEvent(writerId: string, e: SpoolEvent): void {
     if (!(err instanceof TallyError)) throw err
     throw new TallyError('spool_format', `writer ${writerId} sent a ${String(e.type)} event the store refuses: ${err.message}`)
   }
+}
+
+function checkStepOf(step: number): void {
+  if (!(Number.isInteger(step) && step >= 0 && step <= MAX_STEP)) {
+    throw new TallyError('invalid_step', `step must be an integer from 0 to 2^53-1; got ${String(step)}`)
+  }
+}
+
+/** A rich value as stored: its description as tagged JSON, an image's bytes beside it. */
+export interface StoredValue {
+  key: string
+  step: number
+  kind: ValueKind
+  at: number
+  payload: string
+  data: Buffer | null
+}
+
+/** Rebuilt through the SDK's classes: the same checks and limits whichever client sent it. */
+function storedValue(writerId: string, e: ValueEvent): StoredValue {
+  let value: RichValue
+  try {
+    value = richValueOf(e.kind, e.value, e.data)
+  } catch (err) {
+    if (!(err instanceof TallyError)) throw err
+    throw new TallyError('spool_format', `writer ${writerId} sent a value event the store refuses: ${err.message}`)
+  }
+  const data = e.kind === 'image' ? Buffer.from(e.data as string, 'base64') : null
+  return { key: e.key, step: e.step, kind: value.kind, at: e.at, payload: stringifyTagged(value.payload()), data }
 }
 
 function checkConsoleLine(line: ConsoleLine): void {
@@ -294,6 +329,8 @@ export abstract class IngestState<R extends RunRow> {
   runChanged = false
   /** Point metadata of this call, `[key, step, tagged JSON]`, in arrival order (a later one wins). */
   readonly metadata: [string, number, string][] = []
+  /** Rich values of this call, in arrival order (a later one at the same key and step wins). */
+  readonly values: StoredValue[] = []
   /** Console lines of this call, in order; the backend numbers them after the run's last. */
   readonly console: ConsoleLine[] = []
   /** Artifact versions of this call, checked, in order; the backend numbers them. */
@@ -351,6 +388,9 @@ export abstract class IngestState<R extends RunRow> {
         break
       case 'metadata':
         for (const key of e.keys) this.metadata.push([key, e.step, stringifyTagged(e.metadata)])
+        break
+      case 'value':
+        this.values.push(storedValue(this.writerId, e))
         break
       case 'console':
         for (const line of e.lines) this.console.push(line)

@@ -4,11 +4,22 @@
  * chunk by chunk. Pure; the backends fetch the chunks.
  */
 import { TallyError } from '@tally/sdk'
+import { parseTagged, type ValueKind } from '@tally/sdk/spool'
 import { BucketBuilder, type Buckets, bucketCount, bucketWidth, lowerBound, MAX_BUCKETS } from './buckets.js'
 import { CHUNK_POINTS, decodeChunk, MAX_STEP, type PointColumns, pointColumns } from './chunks.js'
 import { invalidQuery } from './errors.js'
 import { parseObject } from './rows.js'
-import type { BucketQuery, ConsoleLineInfo, ConsoleQuery, MetadataQuery, PointMetadata, SeriesQuery } from './store.js'
+import type {
+  BucketQuery,
+  ConsoleLineInfo,
+  ConsoleQuery,
+  MetadataQuery,
+  PointMetadata,
+  RunValueInfo,
+  SeriesQuery,
+  ValueKeyInfo,
+  ValueQuery,
+} from './store.js'
 
 /** Chunks per ExportChunk: an export reads whole chunks, up to 64 × CHUNK_POINTS points at a time. */
 export const EXPORT_CHUNKS = 64
@@ -216,6 +227,52 @@ export function consoleLine(row: {
   }
   if (row.truncated) line.truncated = true
   return line
+}
+
+/** A values read, checked: the key (null: every key), the step range, and how many at most. */
+export function checkValueQuery(query: ValueQuery): CheckedMetadataQuery {
+  const range = parseRange(query.from, query.to)
+  const limit = query.limit ?? 100
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalidQuery('limit must be an integer from 1 to 1000')
+  if (query.key !== undefined && typeof query.key !== 'string') throw invalidQuery('key must be a string')
+  return { key: query.key ?? null, lo: range.from, hi: range.to, limit }
+}
+
+export interface ValueRow {
+  key: string
+  step: number | string
+  kind: string
+  at: number
+  payload: string
+}
+
+/** A stored value row as the API answers it. */
+export function runValue(row: ValueRow): RunValueInfo {
+  return { key: row.key, step: Number(row.step), kind: row.kind as ValueKind, at: Number(row.at), value: parseTagged(row.payload) }
+}
+
+/** Value keys from (key, kind, step) rows ordered by key then step. */
+export function valueKeyInfos(rows: Iterable<{ key: string; kind: string; step: number | string }>): ValueKeyInfo[] {
+  const out: ValueKeyInfo[] = []
+  let cur: ValueKeyInfo | undefined
+  for (const r of rows) {
+    const step = Number(r.step)
+    if (cur === undefined || cur.key !== r.key) {
+      cur = { key: r.key, kind: r.kind as ValueKind, count: 0, lastStep: step, steps: [] }
+      out.push(cur)
+    }
+    cur.steps.push(step)
+    cur.count++
+    cur.lastStep = step
+    cur.kind = r.kind as ValueKind
+  }
+  return out
+}
+
+/** An image value's bytes with the type its description names. */
+export function imageOf(payload: string, data: Buffer): { mime: string; bytes: Buffer } {
+  const mime = (parseTagged(payload) as { mime?: unknown }).mime
+  return { mime: mime === 'image/jpeg' ? 'image/jpeg' : 'image/png', bytes: data }
 }
 
 /** A stored metadata row as the API answers it. */

@@ -1,4 +1,4 @@
-import type { JsonValue, RunStatus, SpoolRecord } from '@tally/sdk/spool'
+import type { JsonValue, RunStatus, SpoolRecord, ValueKind } from '@tally/sdk/spool'
 import type { ArtifactNameInfo, ArtifactVersionInfo } from './artifacts.js'
 
 export type { ArtifactNameInfo, ArtifactVersionInfo } from './artifacts.js'
@@ -115,6 +115,21 @@ export interface Store {
   getArtifact(project: string, name: string, ref: string, workspace?: string): Promise<ArtifactVersionInfo | undefined>
   /** The artifact versions a run logged, in the order it logged them. Unknown run: `not_found`. */
   runArtifacts(runId: string): Promise<ArtifactVersionInfo[]>
+
+  /**
+   * Rich values (`Table`, `Histogram`, `Image`, `Markdown`) of a run, by key then step,
+   * optionally of one key and within [from, to]; at most `limit` (default 100, at most 1,000).
+   * An image's entry describes it; its bytes come from `valueImage`. Unknown run:
+   * `not_found`; a bad range or limit: `invalid_query`.
+   */
+  readValues(query: ValueQuery): Promise<RunValueInfo[]>
+
+  /** The rich value keys of a run, sorted by key, each with its steps. Unknown run: `not_found`. */
+  valueKeys(runId: string): Promise<ValueKeyInfo[]>
+
+  /** The bytes of an image value, or undefined when there is no image at (key, step). Unknown run: `not_found`. */
+  valueImage(runId: string, key: string, step: number): Promise<{ mime: string; bytes: Buffer } | undefined>
+
   /** Every point of a project, run by run and key by key, for export. */
   exportPoints(project: string, workspace?: string): AsyncIterable<ExportChunk>
 
@@ -384,6 +399,34 @@ export interface ConsoleLineInfo {
   text: string
   /** Present when the line was cut at 16 Ki characters. */
   truncated?: true
+}
+
+export interface ValueQuery {
+  runId: string
+  key?: string
+  from?: number
+  to?: number
+  limit?: number
+}
+
+export interface RunValueInfo {
+  key: string
+  step: number
+  kind: ValueKind
+  /** When it was logged, ms since the epoch. */
+  at: number
+  /** Table `{columns, rows}`, histogram `{edges, counts}`, image `{mime, bytes, width, height, caption}`, markdown `{text}`. */
+  value: JsonValue
+}
+
+export interface ValueKeyInfo {
+  key: string
+  /** The kind at the key's last step. */
+  kind: ValueKind
+  count: number
+  lastStep: number
+  /** Every step with a value, ascending. */
+  steps: number[]
 }
 
 export interface ExportChunk {

@@ -1,5 +1,5 @@
-/** The run page's calls to the HTTP API v1 (docs/api.md): one run, and its point metadata. */
-import type { ConsolePageJson, RunJson } from '@tally/sdk/api'
+/** The run page's calls to the HTTP API v1 (docs/api.md): one run, its point metadata, console and rich values. */
+import type { ConsolePageJson, RunJson, RunValueJson, ValueKeyJson, ValuePageJson } from '@tally/sdk/api'
 import { getJson, seg } from './client'
 
 /** Any JSON value of a run (config, summary, metadata); NaN and ±Infinity are strings. */
@@ -29,4 +29,15 @@ export type ConsoleRead = { after: number } | { before: number } | { tail: true 
 export function getConsole(runId: string, read: ConsoleRead, limit: number, signal?: AbortSignal): Promise<ConsolePageJson> {
   const where = 'tail' in read ? 'tail=true' : 'after' in read ? `after=${read.after}` : `before=${read.before}`
   return getJson<ConsolePageJson>(`/runs/${seg(runId)}/console?${where}&limit=${limit}`, signal)
+}
+
+/** The rich value keys of a run (tables, histograms, images, markdown), each with its steps. */
+export function listValueKeys(runId: string, signal?: AbortSignal): Promise<ValueKeyJson[]> {
+  return getJson<ValueKeyJson[]>(`/runs/${seg(runId)}/value-keys`, signal)
+}
+
+/** The rich value at one (key, step), or undefined when there is none (any more). */
+export async function getValueAt(runId: string, key: string, step: number, signal?: AbortSignal): Promise<RunValueJson | undefined> {
+  const q = `key=${encodeURIComponent(key)}&from=${step}&to=${step}&limit=1`
+  return (await getJson<ValuePageJson>(`/runs/${seg(runId)}/values?${q}`, signal)).values[0]
 }

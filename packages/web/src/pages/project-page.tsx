@@ -1,7 +1,8 @@
 import type { RunJson } from '@tally/sdk/api'
 import { useDeferredValue, useEffect, useMemo, useState } from 'react'
-import { ChartGrid } from '../charts/chart-grid'
+import { ChartGrid, MAX_CHART_RUNS } from '../charts/chart-grid'
 import { type ChartView, chartViewParams, parseChartView } from '../charts/chart-view'
+import { ValuePanels } from '../charts/value-panels'
 import { Link } from '../components/link'
 import { Empty, Failure, Loading } from '../components/notice'
 import { LiveContext } from '../live/live-context'
@@ -258,6 +259,12 @@ export function ProjectPage({ workspace, project, params }: Props) {
                 runs={deferredCharted}
                 view={chartView}
                 onView={(chart, push) => navigate(hrefWith({ chart }), { replace: !push })}
+              />
+            )}
+            {deferredCharted.length > 0 && (
+              <ValuePanels
+                runs={deferredCharted.slice(0, MAX_CHART_RUNS)}
+                runHref={(r) => hrefFor({ workspace: ws, project, run: r.id })}
               />
             )}
           </>

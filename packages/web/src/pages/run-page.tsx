@@ -19,6 +19,8 @@ import { RunConsole } from '../run/run-console'
 import { RunGit } from '../run/run-git'
 import { RunMetadata } from '../run/run-metadata'
 import { argvOf, formatArgv, formatJson, runDurationMs, SHOWN_SYSTEM_KEYS } from '../run/run-values'
+import { RunValuesPanel } from '../run/run-values-panel'
+import { parseValueSteps, type ValueSteps, valueStepParams } from '../run/value-steps'
 import { useNow } from '../use-now'
 
 interface Props {
@@ -61,8 +63,11 @@ export function RunPage({ workspace, project, run: runId, params }: Props) {
   }, [missing, projectHref])
 
   const chartView = parseChartView(params)
-  const onView = (chart: ChartView, push?: boolean): void =>
-    navigate(hrefFor({ workspace: ws, project, run: runId, ...chartViewParams(chart) }), { replace: !push })
+  const valueSteps = parseValueSteps(params)
+  const go = (chart: ChartView, steps: ValueSteps, push?: boolean): void =>
+    navigate(hrefFor({ workspace: ws, project, run: runId, ...chartViewParams(chart), ...valueStepParams(steps) }), { replace: !push })
+  const onView = (chart: ChartView, push?: boolean): void => go(chart, valueSteps, push)
+  const onValueSteps = (steps: ValueSteps): void => go(chartView, steps)
 
   return (
     <LiveContext.Provider value={live.points}>
@@ -91,6 +96,8 @@ export function RunPage({ workspace, project, run: runId, params }: Props) {
             run={shown}
             chartView={chartView}
             onView={onView}
+            valueSteps={valueSteps}
+            onValueSteps={onValueSteps}
             actions={<RunActions run={shown} onChange={setEdited} projectHref={projectHref} />}
           />
         )}
@@ -109,11 +116,15 @@ function RunDetails({
   run,
   chartView,
   onView,
+  valueSteps,
+  onValueSteps,
   actions,
 }: {
   run: RunJson
   chartView: ChartView
   onView: (v: ChartView, push?: boolean) => void
+  valueSteps: ValueSteps
+  onValueSteps: (steps: ValueSteps) => void
   actions: ReactNode
 }) {
   const now = useNow(1000, run.status === 'running')
@@ -207,6 +218,7 @@ function RunDetails({
         <h2 id="run-metrics">Metrics</h2>
         <RunCharts run={run} view={chartView} onView={onView} />
       </section>
+      <RunValuesPanel runId={run.id} steps={valueSteps} onSteps={onValueSteps} />
       <RunConsole runId={run.id} status={run.status} />
       <RunMetadata runId={run.id} />
       <RunArtifacts runId={run.id} />

@@ -157,6 +157,7 @@ class IngestCall extends IngestState<NamedRunRow> {
     }
     if (this.metadata.length > 0) await this.writeMetadata(r.id)
     if (this.artifacts.length > 0) await writeArtifacts(this.db, r.project_id, r.id, this.artifacts)
+    for (const v of this.values) await run(this.db, SQL.upsertValue, [r.id, v.key, v.step, v.kind, v.at, v.payload, v.data])
     if (this.console.length > 0) {
       const c = this.console
       await run(this.db, SQL.insertConsole, [

@@ -149,7 +149,7 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, seq)
   );
   `,
-  // Artifacts: versions numbered per (project, name), a digest once per name (a replayed
+  // 4: artifacts: versions numbered per (project, name), a digest once per name (a replayed
   // manifest is the same version), and aliases; \`latest\` is the highest version, not a
   // row. No foreign key to runs: artifacts outlive the run that logged them.
   `
@@ -175,6 +175,20 @@ export const MIGRATIONS: readonly string[] = [
     alias text NOT NULL,
     version bigint NOT NULL,
     PRIMARY KEY (project_id, name, alias)
+  );
+  `,
+  // 5: rich values (tables, histograms, images, markdown), one per (run, key, step); large
+  // payloads and image bytes are TOASTed, so listing keys and steps does not read them.
+  `
+  CREATE TABLE run_values (
+    run_id text NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    key text NOT NULL,
+    step bigint NOT NULL,
+    kind text NOT NULL,
+    at double precision NOT NULL,
+    payload text NOT NULL,
+    data bytea,
+    PRIMARY KEY (run_id, key, step)
   );
   `,
 ]

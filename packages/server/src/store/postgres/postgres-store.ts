@@ -12,11 +12,15 @@ import {
   checkConsoleQuery,
   checkMetadataQuery,
   checkSeriesQuery,
+  checkValueQuery,
   consoleLine,
   EXPORT_CHUNKS,
+  imageOf,
   pointMetadata,
   pointsWithin,
   rawWindow,
+  runValue,
+  valueKeyInfos,
 } from '../reads.js'
 import { applyRunPatch, keyInfo, metricKeyInfo, type RunRow, toRunInfo, toWriterState } from '../rows.js'
 import type * as api from '../store.js'
@@ -246,6 +250,29 @@ export class PostgresStore implements api.Store {
     return this.db.read(async (client) => {
       if ((await first(client, SQL.runExists, [query.runId])) === undefined) throw runNotFound(query.runId)
       return (await all(client, SQL.metadata, [query.runId, q.key, q.lo, q.hi, q.limit])).map(pointMetadata)
+    })
+  }
+
+  async readValues(query: api.ValueQuery): Promise<api.RunValueInfo[]> {
+    const q = checkValueQuery(query)
+    return this.db.read(async (client) => {
+      if ((await first(client, SQL.runExists, [query.runId])) === undefined) throw runNotFound(query.runId)
+      return (await all(client, SQL.values, [query.runId, q.key, q.lo, q.hi, q.limit])).map(runValue)
+    })
+  }
+
+  async valueKeys(runId: string): Promise<api.ValueKeyInfo[]> {
+    return this.db.read(async (client) => {
+      if ((await first(client, SQL.runExists, [runId])) === undefined) throw runNotFound(runId)
+      return valueKeyInfos(await all(client, SQL.valueSteps, [runId]))
+    })
+  }
+
+  async valueImage(runId: string, key: string, step: number): Promise<{ mime: string; bytes: Buffer } | undefined> {
+    return this.db.read(async (client) => {
+      if ((await first(client, SQL.runExists, [runId])) === undefined) throw runNotFound(runId)
+      const row = await first(client, SQL.valueImage, [runId, key, step])
+      return row?.data ? imageOf(row.payload, row.data) : undefined
     })
   }
 

@@ -9,6 +9,7 @@
 import type { RunStatus } from '@tally/sdk/spool'
 import { type QueryConfig, type QueryResultRow, TypeOverrides, types } from 'pg'
 import { CHUNK_POINTS } from '../chunks.js'
+import type { ValueRow } from '../reads.js'
 import type { KeyRow, RunRow } from '../rows.js'
 import type { ProjectInfo } from '../store.js'
 
@@ -277,6 +278,25 @@ export const SQL = {
     'metadata',
     `SELECT key, step, metadata FROM point_metadata WHERE run_id = $1 AND ($2::text IS NULL OR key = $2)
      AND step BETWEEN $3 AND $4 ORDER BY key, step LIMIT $5`,
+  ),
+  /** One rich value; values are few and an image is megabytes, so a statement each. */
+  upsertValue: statement<[string, string, number, string, number, string, Buffer | null]>(
+    'upsert_value',
+    `INSERT INTO run_values (run_id, key, step, kind, at, payload, data) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (run_id, key, step) DO UPDATE SET kind = excluded.kind, at = excluded.at, payload = excluded.payload, data = excluded.data`,
+  ),
+  values: statement<[string, string | null, number, number, number], ValueRow>(
+    'values',
+    `SELECT key, step, kind, at, payload FROM run_values WHERE run_id = $1 AND ($2::text IS NULL OR key = $2)
+     AND step BETWEEN $3 AND $4 ORDER BY key, step LIMIT $5`,
+  ),
+  valueSteps: statement<[string], { key: string; kind: string; step: number }>(
+    'value_steps',
+    'SELECT key, kind, step FROM run_values WHERE run_id = $1 ORDER BY key, step',
+  ),
+  valueImage: statement<[string, string, number], { payload: string; data: Buffer | null }>(
+    'value_image',
+    "SELECT payload, data FROM run_values WHERE run_id = $1 AND key = $2 AND step = $3 AND kind = 'image'",
   ),
   /** The call's console lines, numbered after the run's last; the caller holds the run's row lock. */
   insertConsole: statement<[string, string[], number[], string[], boolean[]]>(

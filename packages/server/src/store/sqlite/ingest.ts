@@ -131,6 +131,7 @@ export class SqliteIngest {
     }
     run.last_step = lastStep
     for (const [key, step, metadata] of ctx.metadata) this.stmt.upsertMetadata.run(run.id, key, step, metadata)
+    for (const v of ctx.values) this.stmt.upsertValue.run(run.id, v.key, v.step, v.kind, v.at, v.payload, v.data)
     if (ctx.console.length > 0) {
       let seq = (this.stmt.lastConsoleSeq.get(run.id) as { seq: number }).seq
       for (const l of ctx.console) this.stmt.insertConsole.run(run.id, ++seq, l.stream, l.at, l.text, l.truncated ? 1 : 0)

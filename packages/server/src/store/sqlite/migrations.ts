@@ -164,7 +164,7 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, seq)
   ) WITHOUT ROWID;
   `,
-  // Artifacts: versions numbered per (project, name), a digest once per name (a replayed
+  // 5: artifacts: versions numbered per (project, name), a digest once per name (a replayed
   // manifest is the same version), and aliases; \`latest\` is the highest version, not a
   // row. No foreign key to runs: artifacts outlive the run that logged them.
   `
@@ -191,6 +191,20 @@ export const MIGRATIONS: readonly string[] = [
     version INTEGER NOT NULL,
     PRIMARY KEY (project_id, name, alias)
   ) WITHOUT ROWID;
+  `,
+  // 6: rich values (tables, histograms, images, markdown), one per (run, key, step). A rowid
+  // table with payload and image bytes last, so listing keys and steps never reads them.
+  `
+  CREATE TABLE run_values (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    at REAL NOT NULL,
+    payload TEXT NOT NULL,
+    data BLOB,
+    PRIMARY KEY (run_id, key, step)
+  );
   `,
 ]
 

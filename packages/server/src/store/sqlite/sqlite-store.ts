@@ -13,11 +13,15 @@ import {
   checkConsoleQuery,
   checkMetadataQuery,
   checkSeriesQuery,
+  checkValueQuery,
   consoleLine,
   EXPORT_CHUNKS,
+  imageOf,
   pointMetadata,
   pointsWithin,
   rawWindow,
+  runValue,
+  valueKeyInfos,
 } from '../reads.js'
 import { applyRunPatch, keyInfo, metricKeyInfo, type RunRow, toRunInfo, toWriterState } from '../rows.js'
 import type * as api from '../store.js'
@@ -275,6 +279,29 @@ export class SqliteStore implements api.Store {
     return this.read(() => {
       if (this.stmt.run.get(query.runId) === undefined) throw runNotFound(query.runId)
       return this.stmt.metadata.all({ run: query.runId, ...q }).map(pointMetadata)
+    })
+  }
+
+  async readValues(query: api.ValueQuery): Promise<api.RunValueInfo[]> {
+    const q = checkValueQuery(query)
+    return this.read(() => {
+      if (this.stmt.run.get(query.runId) === undefined) throw runNotFound(query.runId)
+      return this.stmt.values.all({ run: query.runId, ...q }).map(runValue)
+    })
+  }
+
+  async valueKeys(runId: string): Promise<api.ValueKeyInfo[]> {
+    return this.read(() => {
+      if (this.stmt.run.get(runId) === undefined) throw runNotFound(runId)
+      return valueKeyInfos(this.stmt.valueSteps.iterate(runId))
+    })
+  }
+
+  async valueImage(runId: string, key: string, step: number): Promise<{ mime: string; bytes: Buffer } | undefined> {
+    return this.read(() => {
+      if (this.stmt.run.get(runId) === undefined) throw runNotFound(runId)
+      const row = this.stmt.valueImage.get(runId, key, step)
+      return row?.data ? imageOf(row.payload, row.data) : undefined
     })
   }
 

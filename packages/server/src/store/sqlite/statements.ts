@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3'
 import { CHUNK_POINTS } from '../chunks.js'
+import type { ValueRow } from '../reads.js'
 import type { KeyRow, RunRow } from '../rows.js'
 import type { ProjectInfo } from '../store.js'
 
@@ -114,6 +115,20 @@ export function prepareStatements(db: Database.Database) {
     >(
       `SELECT key, step, metadata FROM point_metadata WHERE run_id = @run AND (@key IS NULL OR key = @key)
        AND step BETWEEN @lo AND @hi ORDER BY key, step LIMIT @limit`,
+    ),
+    upsertValue: db.prepare<[string, string, number, string, number, string, Buffer | null]>(
+      `INSERT INTO run_values (run_id, key, step, kind, at, payload, data) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, key, step) DO UPDATE SET kind = excluded.kind, at = excluded.at, payload = excluded.payload, data = excluded.data`,
+    ),
+    values: db.prepare<{ run: string; key: string | null; lo: number; hi: number; limit: number }, ValueRow>(
+      `SELECT key, step, kind, at, payload FROM run_values WHERE run_id = @run AND (@key IS NULL OR key = @key)
+       AND step BETWEEN @lo AND @hi ORDER BY key, step LIMIT @limit`,
+    ),
+    valueSteps: db.prepare<[string], { key: string; kind: string; step: number }>(
+      'SELECT key, kind, step FROM run_values WHERE run_id = ? ORDER BY key, step',
+    ),
+    valueImage: db.prepare<[string, string, number], { payload: string; data: Buffer | null }>(
+      "SELECT payload, data FROM run_values WHERE run_id = ? AND key = ? AND step = ? AND kind = 'image'",
     ),
     lastConsoleSeq: db.prepare<[string], { seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM console_lines WHERE run_id = ?'),
     insertConsole: db.prepare<[string, number, string, number, string, number]>(
