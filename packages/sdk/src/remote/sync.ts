@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path'
 import { TallyError } from '../errors.js'
-import { listSpool } from '../spool/reader.js'
+import { listSpool, readRunIndex } from '../spool/reader.js'
 import { spoolDir } from '../spool/writer.js'
 import { findOffset } from './records.js'
 import { Sender } from './sender.js'
@@ -28,6 +28,8 @@ export interface SyncOptions {
   workspace?: string
   /** Also send runs logged in local mode (they have no record of a server) to `serverUrl`. */
   all?: boolean
+  /** Only the runs of this project (as recorded in each run's `run.json`). */
+  project?: string
   /** Told as each writer file is done. */
   onProgress?: (result: WriterSyncResult) => void
 }
@@ -100,6 +102,7 @@ function plan(dir: string, options: SyncOptions): { jobs: Job[]; skipped: number
   const found: { runId: string; writerId: string; path: string; where: Destination }[] = []
   let skipped = 0
   for (const run of listSpool(spoolDir(dir))) {
+    if (options.project !== undefined && readRunIndex(run.path)?.project !== options.project) continue
     for (const file of run.files) {
       const where = destination(file.path, serverUrl, workspace, options.all === true)
       if (where === undefined) skipped++
