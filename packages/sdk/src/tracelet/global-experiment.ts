@@ -31,8 +31,7 @@ export function startLogging(expName: string | (StartLoggingOptions & { expName:
     throw new TallyError('invalid_argument', "startLogging(name, options): options is an object such as { project: 'p' }")
   }
   const { project, backends, settings } = resolveSettings({ project: opts.project, backend: opts.backend, config: opts.config })
-  const { config: _settings, backend: _backend, ...rest } = opts as StartLoggingOptions & { expName?: string }
-  delete (rest as { expName?: string }).expName
+  const { config: _config, backend: _backend, expName: _name, ...rest } = opts as StartLoggingOptions & { expName?: string }
   const experiment = new Experiment(name, {
     ...rest,
     ...(project !== undefined && { project }),

@@ -16,7 +16,11 @@ import {
   TraceletArtifact,
   unregisterBackend,
 } from '@tally/sdk/tracelet'
+import type { FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createApp } from '../app/app.js'
+import { keysFor } from '../app/test-app.js'
+import { openSqliteStore } from '../store/sqlite/sqlite-store.js'
 import { cli, cliJson, freshDir } from './test-helpers.js'
 
 interface RunJson {
@@ -34,8 +38,10 @@ interface SeriesJson {
 
 const ENV = ['TALLY_DIR', 'TRACELET_PROJECT', 'TRACELET_BACKEND', 'TRACELET_TRACK_ENV', 'TRACELET_TRACK_GIT', 'TRACELET_TRACK_SYSTEM']
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]))
+const servers: FastifyInstance[] = []
 afterEach(async () => {
   await stopLogging()
+  for (const app of servers.splice(0)) await app.close()
   unregisterBackend('probe')
   for (const [k, v] of Object.entries(saved)) {
     if (v === undefined) delete process.env[k]
@@ -163,6 +169,38 @@ describe("the seed's usage, locally", () => {
     expect(await cli(['artifact', 'get', 'resnet:latest', '--project', 'default', '--out', out], dir)).toMatchObject({ code: 0 })
     expect(readFileSync(join(out, 'weights', 'w.bin'), 'utf8')).toBe('weights v0')
     expect(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'))).toEqual({ head: [1, 2] })
+  })
+})
+
+describe('remote mode', () => {
+  it('logs to a team server, artifact included, and reads back through its API', async () => {
+    const home = freshDir()
+    const store = openSqliteStore(join(home, 'server.db'))
+    const app = await createApp({ store, config: { mode: 'team', blobDir: join(home, 'blobs') } })
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    servers.push(app)
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+    const { writer, viewer } = await keysFor(store, 'default')
+    writeFileSync(join(home, 'model.pth'), 'remote weights')
+    const exp = startLogging('remote', { serverUrl: url, apiKey: writer, dir: join(home, 'client'), ...QUIET })
+    exp.logMetric('loss', 0.5, 0)
+    exp.logParams({ lr: 0.1 })
+    await exp.logArtifact(exp.createArtifact('weights', ArtifactType.WEIGHTS).addFile(join(home, 'model.pth')))
+    expect((await exp.getArtifact('weights'))?.files[0]?.sizeBytes).toBe(14)
+    await stopLogging()
+    const get = async (path: string) => {
+      const res = await fetch(`${url}/api/v1${path}`, { headers: { authorization: `Bearer ${viewer}` } })
+      expect({ path, status: res.status }).toEqual({ path, status: 200 })
+      return res.json()
+    }
+    expect(await get(`/runs/${exp.id}`)).toMatchObject({ name: 'remote', status: 'finished', config: { lr: 0.1 } })
+    expect(await get('/workspaces/default/projects/default/artifacts/weights/latest')).toMatchObject({
+      version: 'v0',
+      type: 'weights',
+      runId: exp.id,
+      entries: [{ kind: 'file', path: 'model.pth', size: 14 }],
+    })
+    await store.close()
   })
 })
 
