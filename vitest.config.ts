@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^@tally\/sdk\/spool$/, replacement: src('./packages/sdk/src/spool/index.ts') },
       { find: /^@tally\/sdk\/tora$/, replacement: src('./packages/sdk/src/tora/index.ts') },
       { find: /^@tally\/sdk\/trackio$/, replacement: src('./packages/sdk/src/trackio/index.ts') },
+      { find: /^@tally\/sdk\/tracelet$/, replacement: src('./packages/sdk/src/tracelet/index.ts') },
       { find: /^@tally\/sdk$/, replacement: src('./packages/sdk/src/index.ts') },
     ],
   },
