@@ -64,3 +64,32 @@ export function parseStatus(text: string): GitInfo {
 export function stripCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1')
 }
+
+/** The most of an uncommitted diff a run keeps (characters); past it the diff is cut and marked. */
+export const MAX_DIFF_CHARS = 256 * 1024
+
+/**
+ * The uncommitted changes to tracked files, `git diff HEAD`: with the commit, the code the
+ * run ran. Cut at `MAX_DIFF_CHARS` (`truncated`). Undefined when git fails.
+ */
+export function gitDiff(cwd: string = process.cwd()): { diff: string; truncated: boolean } | undefined {
+  let out: string
+  try {
+    out = execFileSync('git', ['diff', 'HEAD', '--no-color', '--no-ext-diff'], {
+      cwd,
+      timeout: TIMEOUT_MS,
+      maxBuffer: 8 * MAX_DIFF_CHARS,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      windowsHide: true,
+    })
+  } catch (e) {
+    // A diff over the buffer still says what it could read.
+    const partial = (e as { stdout?: unknown }).stdout
+    if (typeof partial !== 'string' || partial === '') return undefined
+    return { diff: partial.replaceAll('\u0000', '').slice(0, MAX_DIFF_CHARS), truncated: true }
+  }
+  // NUL cannot be stored in a PostgreSQL text column; a text diff has none.
+  const text = out.replaceAll('\u0000', '')
+  return text.length > MAX_DIFF_CHARS ? { diff: text.slice(0, MAX_DIFF_CHARS), truncated: true } : { diff: text, truncated: false }
+}

@@ -6,7 +6,7 @@ import type { JsonValue } from '../json.js'
 import { parseFlags, redactArgv } from './argv.js'
 import type { CaptureSettings } from './capture-options.js'
 import { environmentInfo, redactedEnviron } from './environment.js'
-import { gitInfo } from './git.js'
+import { gitDiff, gitInfo } from './git.js'
 
 export interface CapturedSystem {
   system: { [key: string]: JsonValue }
@@ -24,7 +24,12 @@ export function capturedSystem(settings: CaptureSettings, base: { [key: string]:
   }
   if (settings.git) {
     const git = gitInfo()
-    if (git !== undefined) system.git = { ...git }
+    if (git !== undefined) {
+      system.git = { ...git }
+      // The uncommitted changes, kept with the run: with the commit, the code it ran.
+      const changes = git.dirty ? gitDiff() : undefined
+      if (changes !== undefined) system.git = { ...system.git, diff: changes.diff, ...(changes.truncated && { diffTruncated: true }) }
+    }
   }
   if (settings.env) {
     system.env = { ...environmentInfo() }

@@ -10,6 +10,16 @@ describe('gitView', () => {
       branch: 'main',
       remote: 'https://example.com/a.git',
       dirty: true,
+      diff: null,
+      diffTruncated: false,
+    })
+  })
+
+  it('reads the uncommitted diff the SDK kept, and whether it was cut', () => {
+    const diff = '--- a/train.py\n+++ b/train.py\n@@ -1 +1 @@\n-lr = 0.1\n+lr = 0.01\n'
+    expect(gitView({ commit: 'abcdef0123', branch: 'main', remote: null, dirty: true, diff, diffTruncated: true })).toMatchObject({
+      diff,
+      diffTruncated: true,
     })
   })
 

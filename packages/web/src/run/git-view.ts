@@ -8,6 +8,10 @@ export interface GitView {
   branch: string | null
   remote: string | null
   dirty: boolean
+  /** The uncommitted changes when the run started (`git diff HEAD`), if kept. */
+  diff: string | null
+  /** The diff was longer than the SDK keeps, and is cut. */
+  diffTruncated: boolean
 }
 
 const strOrNull = (v: JsonValue | undefined): string | null => (typeof v === 'string' && v !== '' ? v : null)
@@ -21,6 +25,8 @@ export function gitView(git: JsonValue | undefined): GitView | undefined {
     branch: strOrNull(git.branch),
     remote: strOrNull(git.remote),
     dirty: git.dirty === true,
+    diff: strOrNull(git.diff),
+    diffTruncated: git.diffTruncated === true,
   }
   return view.commit === null && view.branch === null && view.remote === null ? undefined : view
 }

@@ -1,7 +1,7 @@
 import type { JsonValue } from '../api/runs'
 import { gitView } from './git-view'
 
-/** The run's git state at init (commit, branch, remote, dirty), as one wide fact of the overview; nothing without it. */
+/** The run's git state at init (commit, branch, remote, dirty, and the uncommitted diff), as one wide fact of the overview; nothing without it. */
 export function RunGit({ git }: { git: JsonValue | undefined }) {
   const view = gitView(git)
   if (view === undefined) return null
@@ -22,6 +22,16 @@ export function RunGit({ git }: { git: JsonValue | undefined }) {
           <span className="status status-crashed git-dirty" title="Tracked files had uncommitted changes when the run started">
             dirty
           </span>
+        )}
+        {view.diff !== null && (
+          <details className="git-diff">
+            <summary>
+              Uncommitted changes ({view.diff.split('\n').length - 1} lines{view.diffTruncated ? ', cut' : ''})
+            </summary>
+            <pre>
+              <code>{view.diff}</code>
+            </pre>
+          </details>
         )}
       </dd>
     </div>
