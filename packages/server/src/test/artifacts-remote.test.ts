@@ -8,28 +8,12 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Artifact, init } from '@tally/sdk'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Child, CLI_DIST, cli, freePort, freshDir, startNode, startServe } from './test-helpers.js'
+import { type Child, cli, freePort, freshDir, startServe, writerKey } from './test-helpers.js'
 
 const children: Child[] = []
 afterEach(() => {
   for (const c of children.splice(0)) c.proc.kill('SIGKILL')
 })
-
-async function writerKey(dir: string): Promise<string> {
-  const c = startNode(CLI_DIST, {}, [
-    'keys',
-    'create',
-    '--workspace',
-    'default',
-    '--role',
-    'writer',
-    '--db',
-    `sqlite:${join(dir, 'server.db')}`,
-  ])
-  const line = await c.waitFor(/^tally_sk_/)
-  await c.exited
-  return line.trim()
-}
 
 /** Every blob file the server keeps (not partial uploads). */
 function serverBlobs(dir: string): string[] {

@@ -117,6 +117,8 @@ describe('rich values on the run page, in Chromium', () => {
     await samples.locator('summary').press('Enter')
     await samples.locator('img').first().waitFor()
     const finished = [...names.values()].filter((s) => s === 'finished').length
+    // Each run's value arrives on its own: wait for all of them, then check there are no more.
+    await until('every finished run’s image', async () => (await samples.locator('img').count()) >= finished)
     expect(await samples.locator('img').count()).toBe(finished)
     await until(
       'the images to load',

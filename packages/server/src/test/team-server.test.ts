@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Child, CLI_DIST, freePort, freshDir, script, startNode, startServe } from './test-helpers.js'
+import { type Child, freePort, freshDir, script, startNode, startServe, writerKey } from './test-helpers.js'
 
 const children: Child[] = []
 afterEach(() => {
@@ -16,22 +16,6 @@ function serve(dir: string, port: number): Child {
   const c = startServe(dir, port)
   children.push(c)
   return c
-}
-
-async function writerKey(dir: string): Promise<string> {
-  const c = startNode(CLI_DIST, {}, [
-    'keys',
-    'create',
-    '--workspace',
-    'default',
-    '--role',
-    'writer',
-    '--db',
-    `sqlite:${join(dir, 'server.db')}`,
-  ])
-  const line = await c.waitFor(/^tally_sk_/)
-  await c.exited
-  return line.trim()
 }
 
 /** A script that logs `steps` rows of `keys` metrics to the server, pausing now and then, and finishes. */

@@ -135,3 +135,20 @@ export function startServe(dir: string, port: number): Child {
     dir,
   ])
 }
+
+/** A writer key of "default", made as the docs say: `tally keys create` on the server's database in `dir`. */
+export async function writerKey(dir: string): Promise<string> {
+  const c = startNode(CLI_DIST, {}, [
+    'keys',
+    'create',
+    '--workspace',
+    'default',
+    '--role',
+    'writer',
+    '--db',
+    `sqlite:${join(dir, 'server.db')}`,
+  ])
+  const line = await c.waitFor(/^tally_sk_/)
+  await c.exited
+  return line.trim()
+}

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { encodePng } from '../demo/demo-values.js'
 import { ingestSpool } from '../ingest/ingest-spool.js'
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js'
-import { type Child, CLI_DIST, cliJson, freePort, freshDir, startNode, startServe } from './test-helpers.js'
+import { type Child, cliJson, freePort, freshDir, startServe, writerKey } from './test-helpers.js'
 
 interface RunJson {
   id: string
@@ -169,22 +169,6 @@ describe("the seeds' usage, locally", () => {
     expect(await cliJson<RunJson[]>(['runs', 'imported'], dir)).toHaveLength(1)
   })
 })
-
-async function writerKey(dir: string): Promise<string> {
-  const c = startNode(CLI_DIST, {}, [
-    'keys',
-    'create',
-    '--workspace',
-    'default',
-    '--role',
-    'writer',
-    '--db',
-    `sqlite:${join(dir, 'server.db')}`,
-  ])
-  const line = await c.waitFor(/^tally_sk_/)
-  await c.exited
-  return line.trim()
-}
 
 describe('sync', () => {
   it("copies one local project's runs to a real tally serve, and only that project", async () => {
