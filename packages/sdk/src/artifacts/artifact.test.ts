@@ -9,7 +9,7 @@ import { type ArtifactEvent, KIND_EVENT } from '../spool/format.js'
 import { listSpool, readSpoolFile } from '../spool/reader.js'
 import { Artifact } from './artifact.js'
 import { blobPath, blobsDir } from './blobs.js'
-import { checkArtifactName, checkEntryPath, manifestDigest } from './manifest.js'
+import { checkArtifactName, checkEntries, checkEntryPath, manifestDigest } from './manifest.js'
 
 const dirs: string[] = []
 const freshDir = (): string => {
@@ -51,6 +51,14 @@ describe('artifact paths', () => {
     expect(checkEntryPath('weights/model.bin')).toBe('weights/model.bin')
     expect(codeOf(() => new Artifact('m', 'model').addFile('x', { name: '../escape' }))).toBe('invalid_path')
     expect(codeOf(() => new Artifact('m', 'nonsense' as 'model'))).toBe('invalid_argument')
+  })
+
+  it('refuses a path that is also the folder of another (they could not both be written out)', () => {
+    const sha = 'a'.repeat(64)
+    const file = (path: string) => ({ kind: 'file', path, size: 1, sha256: sha })
+    expect(codeOf(() => checkEntries([file('a'), file('a/b')]))).toBe('invalid_path')
+    expect(codeOf(() => checkEntries([file('x/y/z'), file('x/y')]))).toBe('invalid_path')
+    expect(checkEntries([file('ab'), file('a/b')]).map((e) => e.path)).toEqual(['a/b', 'ab'])
   })
 })
 

@@ -163,6 +163,18 @@ export function checkEntries(entries: unknown): ArtifactEntry[] {
         throw new TallyError('invalid_argument', `artifact entry ${path}: kind must be file, object or reference`)
     }
   }
+  // No path may be another's folder too (`a` and `a/b`): written out, one would stand where
+  // the other needs a folder.
+  for (const p of seen) {
+    for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) {
+      if (seen.has(p.slice(0, i))) {
+        throw new TallyError(
+          'invalid_path',
+          `artifact path ${JSON.stringify(p.slice(0, i))} is a file and also the folder of ${JSON.stringify(p)}; rename one`,
+        )
+      }
+    }
+  }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
 

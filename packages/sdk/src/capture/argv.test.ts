@@ -33,4 +33,10 @@ describe('parseFlags', () => {
     expect(parseFlags(args.slice(2))).toEqual({ 'api-key': '[redacted]', wandb_token: '[redacted]', lr: 0.1, auth: '[redacted]' })
     expect(redactArgv(args)).toEqual(['node', 'train.js', '--api-key=[redacted]', '--wandb_token', '[redacted]', '--lr', '0.1', '--auth'])
   })
+
+  it("drops a URL's user:password@ from any flag, whatever its name", () => {
+    const args = ['node', 'train.js', '--db-url=postgres://alice:pw@db/x', '--data', 's3://AKIA:sec@bucket/d']
+    expect(parseFlags(args.slice(2))).toEqual({ 'db-url': 'postgres://db/x', data: 's3://bucket/d' })
+    expect(redactArgv(args)).toEqual(['node', 'train.js', '--db-url=postgres://db/x', '--data', 's3://bucket/d'])
+  })
 })

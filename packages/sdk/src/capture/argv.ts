@@ -6,7 +6,7 @@
  * and in the command line kept with the run.
  */
 import type { JsonValue } from '../json.js'
-import { looksSecret, REDACTED } from './environment.js'
+import { looksSecret, REDACTED, stripUrlCredentials } from './environment.js'
 
 const FLAG = /^--([A-Za-z_][\w.-]*)(?:=([\s\S]*))?$/
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
@@ -27,7 +27,8 @@ export function parseFlags(args: readonly string[]): Record<string, JsonValue> {
       out[name.slice(3)] = false
       continue
     } else value = true
-    out[name] = looksSecret(name) ? REDACTED : value
+    // A URL's `user:password@` never stays, whatever the flag is called.
+    out[name] = looksSecret(name) ? REDACTED : typeof value === 'string' ? stripUrlCredentials(value) : value
   }
   return out
 }
@@ -51,7 +52,7 @@ export function redactArgv(args: readonly string[]): string[] {
     const arg = args[i] as string
     const m = FLAG.exec(arg)
     if (m === null || !looksSecret(m[1] as string)) {
-      out.push(arg)
+      out.push(stripUrlCredentials(arg))
       continue
     }
     if (m[2] !== undefined) out.push(`--${m[1]}=${REDACTED}`)

@@ -35,6 +35,18 @@ describe('redactedEnviron', () => {
     })
   })
 
+  it("redacts the short password names too (DB_PASS, MYSQL_PWD, SENTRY_DSN), and keeps the shell's PWD", () => {
+    expect(redactedEnviron({ DB_PASS: 'x', MYSQL_PWD: 'y', SENTRY_DSN: 'https://k@o.example/1', PWD: '/home/a', PASSAGE: 'kept' })).toEqual(
+      {
+        DB_PASS: '[redacted]',
+        MYSQL_PWD: '[redacted]',
+        SENTRY_DSN: '[redacted]',
+        PWD: '/home/a',
+        PASSAGE: 'kept',
+      },
+    )
+  })
+
   it('cuts long values and keeps at most MAX_VARIABLES names and MAX_ENVIRON_CHARS characters', () => {
     const env: Record<string, string> = { LONG: 'x'.repeat(MAX_VALUE_CHARS + 5) }
     for (let i = 0; i < MAX_VARIABLES + 10; i++) env[`V${String(i).padStart(4, '0')}`] = 'v'

@@ -13,7 +13,7 @@ import { stripCredentials } from './git.js'
 
 export const REDACTED = '[redacted]'
 /** Names holding any of these (case-insensitive) keep their value out of everything stored. */
-const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|PRIVATE|COOKIE/i
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS$|_PASS_|CREDENTIAL|AUTH|PRIVATE|COOKIE|DSN|_PWD$/i
 export const MAX_VARIABLES = 500
 export const MAX_VALUE_CHARS = 1000
 /** Names and values together: the run's first record stays well under any server's body limit. */
@@ -45,7 +45,7 @@ export function redactedEnviron(env: NodeJS.ProcessEnv): Record<string, string> 
 }
 
 /** `postgres://user:pw@host/db` anywhere in a value, without `user:pw@`. */
-function stripUrlCredentials(value: string): string {
+export function stripUrlCredentials(value: string): string {
   return value.includes('@') ? value.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s/@]*@/gi, (m) => stripCredentials(m)) : value
 }
 

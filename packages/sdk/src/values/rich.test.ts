@@ -93,6 +93,14 @@ describe('Histogram', () => {
     expect(() => new Histogram([1, 2], { bins: 0 })).toThrow(code('invalid_value'))
     expect(() => new Histogram(['1'] as unknown as number[])).toThrow(code('invalid_value'))
   })
+
+  it('refuses bins that are not arrays before copying anything (a client could send a length of 2^32)', () => {
+    expect(() => richValueOf('histogram', { edges: { length: 2 ** 32 }, counts: [1] }, null)).toThrow(code('invalid_value'))
+    expect(() => richValueOf('histogram', { edges: [0, 1], counts: { length: 5e7 } }, null)).toThrow(code('invalid_value'))
+    expect(() => richValueOf('histogram', { edges: Array.from({ length: 600 }, (_, i) => i), counts: [1] }, null)).toThrow(
+      code('value_too_large'),
+    )
+  })
 })
 
 describe('Image', () => {

@@ -178,10 +178,16 @@ function checkBinCount(bins: number): void {
   if (bins > VALUE_LIMITS.histogramBins) throw tooLarge(`a histogram may have at most ${VALUE_LIMITS.histogramBins} bins; got ${bins}`)
 }
 
+/** An array or typed array (not any object with a `length`, which a client could set to 2^32). */
+const isList = (v: unknown): v is ArrayLike<number> => Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))
+
 function checkBins(v: { edges: ArrayLike<number>; counts: ArrayLike<number> }): HistogramPayload {
-  const edges = Array.from(v.edges ?? [])
-  const counts = Array.from(v.counts ?? [])
-  checkBinCount(counts.length)
+  if (!isList(v.edges) || !isList(v.counts)) throw invalid("a histogram's edges and counts must be arrays of numbers")
+  // The bin count is checked before anything is copied.
+  checkBinCount(v.counts.length)
+  if (v.edges.length > VALUE_LIMITS.histogramBins + 1) throw tooLarge(`a histogram may have at most ${VALUE_LIMITS.histogramBins} bins`)
+  const edges = Array.from(v.edges)
+  const counts = Array.from(v.counts)
   if (edges.length !== counts.length + 1) {
     throw invalid(`a histogram has one more edge than counts; got ${edges.length} edges and ${counts.length} counts`)
   }

@@ -71,6 +71,20 @@ describe('artifact routes', () => {
     expect((await get('/api/v1/runs/r1/artifacts')).json()).toEqual([expect.objectContaining({ name: 'resnet', version: 'v0' })])
   })
 
+  it('serves a file at the length of its stored bytes, whatever size the manifest claims', async () => {
+    const digest = sha(BYTES)
+    await put(digest, BYTES)
+    await logArtifact([
+      { kind: 'file', path: 'small.bin', size: 5, sha256: digest },
+      { kind: 'file', path: 'big.bin', size: 1000, sha256: digest },
+    ])
+    for (const name of ['small.bin', 'big.bin']) {
+      const file = await get(`/api/v1/workspaces/A/projects/p/artifacts/resnet/v0/files/${name}`)
+      expect(file.headers['content-length']).toBe('20')
+      expect(file.rawPayload.equals(BYTES)).toBe(true)
+    }
+  })
+
   it('refuses bytes that do not hash to their name, and keeps nothing of them', async () => {
     const res = await put(sha(Buffer.from('other')), BYTES)
     expect(res.statusCode).toBe(400)

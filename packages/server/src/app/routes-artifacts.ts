@@ -146,7 +146,10 @@ export function registerArtifactRoutes(app: FastifyInstance, store: Store, blobs
           `the bytes of ${path} (blob ${entry.sha256}); they have not reached this server: run \`tally sync\` where the run logged them`,
         )
       }
-      reply.header('content-length', String(entry.size))
+      // The length of the stored bytes, never the manifest's word for it: a client's manifest
+      // could name another size for the same blob.
+      const stat = await blobs.stat(v.workspace, entry.sha256)
+      if ('size' in stat) reply.header('content-length', String(stat.size))
       return reply.send(bytes)
     },
   )
