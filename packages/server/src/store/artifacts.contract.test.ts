@@ -1,16 +1,7 @@
-/**
- * The Store contract for artifacts, on every backend (`STORES=sqlite,postgres`): versions
- * numbered per name, aliases and `latest`, idempotent replay (the same digest is the same
- * version), refusal of escaping paths, and artifacts outliving their run.
- */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { type ArtifactEntry, type ArtifactEvent, manifestDigest, type SpoolRecord } from '@tally/sdk/spool'
-import { afterEach, describe, expect, it } from 'vitest'
-import type { Store } from './store.js'
+import { describe, expect, it } from 'vitest'
 import { eventRecord, runRecord, T0 } from './test-records.js'
-import { codeOf, openTestStore, STORE_KINDS } from './test-stores.js'
+import { codeOf, freshStores, STORE_KINDS } from './test-stores.js'
 
 const SHA_A = 'a'.repeat(64)
 const SHA_B = 'b'.repeat(64)
@@ -35,19 +26,7 @@ const rec = (seq: number, e: ArtifactEvent): SpoolRecord => eventRecord(seq, e)
 
 for (const kind of STORE_KINDS) {
   describe(`${kind}: artifacts`, () => {
-    const open: { store: Store; dir: string }[] = []
-    async function fresh(): Promise<Store> {
-      const dir = mkdtempSync(join(tmpdir(), `tally-artifacts-${kind}-`))
-      const store = await openTestStore(kind, dir, { now: () => T0 + 1000, hostname: 'this-host' })
-      open.push({ store, dir })
-      return store
-    }
-    afterEach(async () => {
-      for (const { store, dir } of open.splice(0)) {
-        await store.close()
-        rmSync(dir, { recursive: true, force: true })
-      }
-    })
+    const fresh = freshStores(kind, 'artifacts', { now: () => T0 + 1000, hostname: 'this-host' })
 
     it('numbers versions per name, moves latest, keeps aliases, and treats a replayed digest as the same version', async () => {
       const store = await fresh()

@@ -1,16 +1,8 @@
-/**
- * The Store contract for console lines, on every backend (`STORES=sqlite,postgres`): order
- * across calls and writers, replay idempotence, paging both ways, refusal of bad lines, and
- * deletion with the run.
- */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { ConsoleLine, SpoolRecord } from '@tally/sdk/spool'
-import { afterEach, describe, expect, it } from 'vitest'
-import type { Store, StoreChange } from './store.js'
+import { describe, expect, it } from 'vitest'
+import type { StoreChange } from './store.js'
 import { eventRecord, runRecord, T0 } from './test-records.js'
-import { codeOf, openTestStore, STORE_KINDS } from './test-stores.js'
+import { codeOf, freshStores, STORE_KINDS } from './test-stores.js'
 
 const out = (text: string, at = T0): ConsoleLine => ({ stream: 'stdout', at, text })
 const err = (text: string, at = T0): ConsoleLine => ({ stream: 'stderr', at, text })
@@ -19,19 +11,7 @@ const texts = (lines: { seq: number; text: string }[]): string[] => lines.map((l
 
 for (const kind of STORE_KINDS) {
   describe(`${kind}: console lines`, () => {
-    const open: { store: Store; dir: string }[] = []
-    async function fresh(): Promise<Store> {
-      const dir = mkdtempSync(join(tmpdir(), `tally-console-${kind}-`))
-      const store = await openTestStore(kind, dir, { now: () => T0 + 1000, hostname: 'this-host' })
-      open.push({ store, dir })
-      return store
-    }
-    afterEach(async () => {
-      for (const { store, dir } of open.splice(0)) {
-        await store.close()
-        rmSync(dir, { recursive: true, force: true })
-      }
-    })
+    const fresh = freshStores(kind, 'console', { now: () => T0 + 1000, hostname: 'this-host' })
 
     it('numbers lines per run in the order written, across calls and writers, and pages both ways', async () => {
       const store = await fresh()

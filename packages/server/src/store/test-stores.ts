@@ -4,10 +4,12 @@
  * `test/test-postgres-setup.ts`), each in a new, empty database of its own.
  */
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TallyError } from '@tally/sdk'
 import { Client } from 'pg'
-import { inject } from 'vitest'
+import { afterEach, inject } from 'vitest'
 import { openPostgresStore } from './postgres/postgres-store.js'
 import { openSqliteStore } from './sqlite/sqlite-store.js'
 import type { Store } from './store.js'
@@ -65,4 +67,24 @@ export async function codeOf(p: Promise<unknown>): Promise<string> {
     throw e
   }
   throw new Error('expected a TallyError')
+}
+
+/**
+ * Inside a `describe`: a function that opens a fresh store of `kind` in a new folder (with
+ * `options`), each closed and removed after its test.
+ */
+export function freshStores(kind: string, name: string, options: TestStoreOptions = {}): () => Promise<Store> {
+  const open: { store: Store; dir: string }[] = []
+  afterEach(async () => {
+    for (const { store, dir } of open.splice(0)) {
+      await store.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), `tally-${name}-${kind}-`))
+    const store = await openTestStore(kind, dir, options)
+    open.push({ store, dir })
+    return store
+  }
 }

@@ -1,17 +1,7 @@
-/**
- * The Store contract for rich values, on every backend (`STORES=sqlite,postgres`): each kind
- * read back as logged (NaN in tables kept, image bytes exact), a later value at the same
- * (key, step) winning, replay idempotence, key listings, range reads, refusal of bad values,
- * and deletion with the run.
- */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { JsonValue, SpoolRecord, ValueKind } from '@tally/sdk/spool'
-import { afterEach, describe, expect, it } from 'vitest'
-import type { Store } from './store.js'
+import { describe, expect, it } from 'vitest'
 import { eventRecord, runRecord, T0 } from './test-records.js'
-import { codeOf, openTestStore, STORE_KINDS } from './test-stores.js'
+import { codeOf, freshStores, STORE_KINDS } from './test-stores.js'
 
 const PNG = Buffer.from([
   0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 4, 0, 0, 0, 3, 8, 2, 0, 0, 0, 0xff, 0x00,
@@ -32,19 +22,7 @@ const table = {
 
 for (const kind of STORE_KINDS) {
   describe(`${kind}: rich values`, () => {
-    const open: { store: Store; dir: string }[] = []
-    async function fresh(): Promise<Store> {
-      const dir = mkdtempSync(join(tmpdir(), `tally-values-${kind}-`))
-      const store = await openTestStore(kind, dir, { now: () => T0 + 1000, hostname: 'this-host' })
-      open.push({ store, dir })
-      return store
-    }
-    afterEach(async () => {
-      for (const { store, dir } of open.splice(0)) {
-        await store.close()
-        rmSync(dir, { recursive: true, force: true })
-      }
-    })
+    const fresh = freshStores(kind, 'values', { now: () => T0 + 1000, hostname: 'this-host' })
 
     it('reads every kind back as logged, by key then step, and lists the keys with their steps', async () => {
       const store = await fresh()
