@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { type ArtifactVersion, serverArtifactVersions, spoolArtifactVersions } from './artifacts/catalog.js'
 import { Artifact, blobsDir, type LoggedArtifact } from './artifacts/index.js'
 import { PointBuffer } from './batch.js'
 import {
@@ -154,6 +155,7 @@ export class Run {
   private readonly timer: NodeJS.Timeout
   /** Remote mode: ships the spool file to the server. */
   private readonly sender: Sender | undefined
+  private readonly target: RemoteTarget | undefined
   private readonly finishTimeoutMs: number
   private nextStep: number
   private lastFlushAt: number
@@ -229,6 +231,7 @@ export class Run {
     this.summary = recordingObject({}, 'summary', (values) => this.queue({ type: 'summary', at: Date.now(), summary: values }))
     this.timer = setInterval(() => this.tick(), this.flushIntervalMs)
     this.timer.unref()
+    this.target = target
     this.sender = target ? this.startSender(target, writer.id) : undefined
     this.url = target ? runUrl(target, this.project, this.id) : undefined
     if (this.url !== undefined && !options.quiet) process.stderr.write(`tally: logging to ${this.url}\n`)
@@ -355,6 +358,27 @@ export class Run {
     this.queue(event)
     await this.flush()
     return { name: event.name, type: artifact.type, digest: event.digest, newBlobs, entries: event.entries }
+  }
+
+  /**
+   * Every version of every artifact in this run's project, oldest first, numbered as the
+   * store numbers them (`version: 3` is `v3`), with `latest` and the aliases each carries.
+   * It first makes sure what this run logged is counted: written to the spool (local mode,
+   * read from there) or taken by the server (remote mode, asked over HTTP).
+   *
+   * @example
+   * const model = (await run.artifactVersions()).findLast((v) => v.name === 'resnet')
+   */
+  async artifactVersions(): Promise<ArtifactVersion[]> {
+    if (this.state === 'running') await this.flush()
+    if (!this.target || !this.sender) return spoolArtifactVersions(this.dir, this.project)
+    if (this.state === 'running' && !(await this.sender.delivered(this.writer.lastSeq, this.finishTimeoutMs))) {
+      throw new TallyError(
+        'server_unreachable',
+        `${this.target.serverUrl} has not taken this run's records within ${this.finishTimeoutMs / 1000} s, so its artifacts cannot be read back yet; try again`,
+      )
+    }
+    return serverArtifactVersions(this.target, this.project)
   }
 
   /**

@@ -2,7 +2,16 @@ import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path'
 import { TallyError } from '../errors.js'
 import { type DecodeResult, decodeRecords, hasMagic } from './codec.js'
-import { countsAsStep, KIND_POINTS, MAGIC, RECORD_HEADER_BYTES, type SpoolRecord } from './format.js'
+import {
+  BODY_HEADER_BYTES,
+  countsAsStep,
+  KIND_EVENT,
+  KIND_POINTS,
+  MAGIC,
+  RECORD_HEADER_BYTES,
+  type SpoolEvent,
+  type SpoolRecord,
+} from './format.js'
 
 export const SPOOL_FILE_SUFFIX = '.tsp'
 export const RUN_INDEX_FILE = 'run.json'
@@ -78,7 +87,7 @@ export function readSpoolFile(path: string, offset = 0, maxBytes = DEFAULT_READ_
 export interface SpoolRunDir {
   runId: string
   path: string
-  files: { writerId: string; path: string; size: number }[]
+  files: { writerId: string; path: string; size: number; createdAt: number }[]
 }
 
 /** Every run directory of a spool and the writer files in it. */
@@ -92,7 +101,10 @@ export function listSpool(spoolRoot: string): SpoolRunDir[] {
     for (const f of readdirSync(path)) {
       if (!f.endsWith(SPOOL_FILE_SUFFIX)) continue
       const p = join(path, f)
-      files.push({ writerId: f.slice(0, -SPOOL_FILE_SUFFIX.length), path: p, size: statSync(p).size })
+      const stat = statSync(p)
+      // Where a file system keeps no birth time, the last write stands in for it.
+      const createdAt = stat.birthtimeMs > 0 ? stat.birthtimeMs : stat.mtimeMs
+      files.push({ writerId: f.slice(0, -SPOOL_FILE_SUFFIX.length), path: p, size: stat.size, createdAt })
     }
     files.sort((a, b) => a.path.localeCompare(b.path))
     out.push({ runId: entry.name, path, files })
@@ -150,4 +162,35 @@ export function scanRunSpool(runDir: string): RunSpoolScan {
     }
   }
   return { lastStep, records }
+}
+
+/**
+ * The event records of a spool file, stepping over points records by their length without
+ * reading them: finding a run's artifacts in gigabytes of points reads a few kilobytes.
+ * Stops quietly at a damaged or unfinished tail, as ingest does.
+ */
+export function readSpoolEvents(path: string): { seq: number; event: SpoolEvent }[] {
+  const out: { seq: number; event: SpoolEvent }[] = []
+  const fd = openSync(path, 'r')
+  try {
+    const size = fstatSync(fd).size
+    if (size < MAGIC.length || !hasMagic(readAt(fd, 0, MAGIC.length))) return out
+    let offset = MAGIC.length
+    while (offset + RECORD_HEADER_BYTES + BODY_HEADER_BYTES <= size) {
+      const head = readAt(fd, offset, RECORD_HEADER_BYTES + BODY_HEADER_BYTES)
+      const length = head.readUInt32LE(0)
+      const end = offset + RECORD_HEADER_BYTES + length
+      if (length < BODY_HEADER_BYTES || length % 8 !== 0 || end > size) break
+      if (head.readUInt8(RECORD_HEADER_BYTES + 8) === KIND_EVENT) {
+        const decoded = decodeRecords(readAt(fd, offset, end - offset))
+        const record = decoded.records[0]
+        if (record?.kind !== KIND_EVENT) break
+        out.push({ seq: record.seq, event: record.event })
+      }
+      offset = end
+    }
+    return out
+  } finally {
+    closeSync(fd)
+  }
 }

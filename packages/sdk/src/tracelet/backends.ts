@@ -2,9 +2,11 @@
  * Tracelet's backends: where an experiment's metrics, params and artifacts go. `tally` is
  * built in and is a run of the core; others register a factory under a name.
  */
+import { existsSync } from 'node:fs'
+import { blobPath, blobsDir } from '../artifacts/index.js'
 import type { ArtifactEntry } from '../artifacts/manifest.js'
 import type { CaptureOptions } from '../capture/index.js'
-import { TallyError } from '../errors.js'
+import { isTallyError, TallyError } from '../errors.js'
 import type { JsonValue } from '../json.js'
 import { Run } from '../run.js'
 import type { ArtifactResult, TraceletArtifact } from './tracelet-artifact.js'
@@ -30,6 +32,10 @@ export interface StoredArtifact {
   metadata: { [key: string]: JsonValue }
   entries: ArtifactEntry[]
   digest: string
+  /** As the backend names versions: `v0`, `v1`, … for `tally`. */
+  version: string
+  /** `latest` on the newest version, then the aliases set on this one. */
+  aliases: string[]
   createdAt: Date
   localPaths?: ReadonlyMap<string, string>
 }
@@ -98,8 +104,8 @@ export function createBackend(name: string, context: BackendContext): TraceletBa
 export class TallyBackend implements TraceletBackend {
   readonly name = 'tally'
   readonly run: Run
-  /** The versions this run logged, with the local paths they came from: what it reads back. */
-  private readonly logged: StoredArtifact[] = []
+  /** Where this experiment's own files came from, by version digest, for read-back. */
+  private readonly localPaths = new Map<string, Map<string, string>>()
 
   constructor(context: BackendContext) {
     this.run = new Run({
@@ -120,32 +126,69 @@ export class TallyBackend implements TraceletBackend {
     this.run.config.update(params)
   }
 
+  /**
+   * The result's `version` is the store's `vN`. When the server cannot be asked (remote mode,
+   * server away), it is the digest instead and `metadata.versionPending` is true: the
+   * version is safe in the spool and gets its number when the server takes it.
+   */
   async logArtifact(artifact: TraceletArtifact): Promise<ArtifactResult> {
-    const core = artifact.toArtifact()
-    const logged = await this.run.logArtifact(core)
-    this.logged.push({
-      name: logged.name,
-      type: logged.type,
-      description: core.description,
-      metadata: core.metadata,
-      entries: logged.entries,
-      digest: logged.digest,
-      createdAt: artifact.createdAt,
-      localPaths: new Map(artifact.files.map((f) => [f.artifactPath, f.localPath])),
-    })
+    const logged = await this.run.logArtifact(artifact.toArtifact())
+    this.localPaths.set(logged.digest, new Map(artifact.files.map((f) => [f.artifactPath, f.localPath])))
+    const version = await this.versionOf(logged.name, logged.digest)
+    const project = encodeURIComponent(this.run.project)
+    const name = encodeURIComponent(logged.name)
     return {
       backend: 'tally',
-      uri: `tally://${encodeURIComponent(this.run.project)}/${encodeURIComponent(logged.name)}@sha256:${logged.digest}`,
-      version: logged.digest,
-      metadata: { runId: this.run.id, newBlobs: logged.newBlobs },
+      uri: version === null ? `tally://${project}/${name}@sha256:${logged.digest}` : `tally://${project}/${name}:${version}`,
+      version: version ?? logged.digest,
+      metadata: {
+        runId: this.run.id,
+        digest: logged.digest,
+        newBlobs: logged.newBlobs,
+        ...(version === null && { versionPending: true }),
+      },
     }
   }
 
+  /** Every version in the run's project (what `getArtifact` and `listArtifacts` read). */
   async artifacts(): Promise<StoredArtifact[]> {
-    return [...this.logged]
+    const blobs = blobsDir(this.run.dir)
+    return (await this.run.artifactVersions()).map((v) => ({
+      name: v.name,
+      type: v.type as TraceletArtifact['type'],
+      description: v.description,
+      metadata: v.metadata,
+      entries: v.entries,
+      digest: v.digest,
+      version: `v${v.version}`,
+      aliases: v.aliases,
+      createdAt: new Date(v.createdAt),
+      localPaths: this.localPaths.get(v.digest) ?? storedCopies(blobs, v.entries),
+    }))
   }
 
   stop(): Promise<void> {
     return this.run.finish()
   }
+
+  private async versionOf(name: string, digest: string): Promise<string | null> {
+    try {
+      const found = (await this.run.artifactVersions()).find((v) => v.name === name && v.digest === digest)
+      return found === undefined ? null : `v${found.version}`
+    } catch (e) {
+      if (isTallyError(e) && e.code === 'server_unreachable') return null
+      throw e
+    }
+  }
+}
+
+/** A version's files as this machine's blob store holds them (those it has). */
+function storedCopies(blobs: string, entries: readonly ArtifactEntry[]): Map<string, string> {
+  const paths = new Map<string, string>()
+  for (const e of entries) {
+    if (e.kind !== 'file') continue
+    const path = blobPath(blobs, e.sha256)
+    if (existsSync(path)) paths.set(e.path, path)
+  }
+  return paths
 }

@@ -188,16 +188,22 @@ export class Experiment {
   }
 
   /**
-   * A version this experiment logged: `latest`, or a digest as in `ArtifactResult.version`.
-   * Read back from the backend (default: the first that can); null when there is none.
+   * A version of an artifact in the experiment's project, whichever run logged it: `latest`,
+   * `v3`, an alias, or a digest (as `ArtifactResult.metadata.digest`). Read back from the
+   * backend (default: the first that can); null when there is none.
+   *
+   * @example
+   * const best = await exp.getArtifact('resnet', 'best')
    */
   async getArtifact(name: string, version = 'latest', backend?: string): Promise<TraceletArtifact | null> {
-    const all = (await this.stored(backend)).filter((a) => a.name === name)
-    const found = version === 'latest' ? all.at(-1) : all.findLast((a) => a.digest === version)
+    const own = (await this.stored(backend)).filter((a) => a.name === name)
+    const found = /^v\d+$/.test(version)
+      ? own.find((a) => a.version === version)
+      : (own.findLast((a) => a.aliases.includes(version)) ?? own.findLast((a) => a.digest === version))
     return found === undefined ? null : TraceletArtifact.fromManifest(found)
   }
 
-  /** The versions this experiment logged, oldest first, optionally of one type. */
+  /** Every version of every artifact in the experiment's project, oldest first, optionally of one type. */
   async listArtifacts(typeFilter?: ArtifactType | null, backend?: string): Promise<TraceletArtifact[]> {
     const all = await this.stored(backend)
     return all.filter((a) => typeFilter === undefined || typeFilter === null || a.type === typeFilter).map(TraceletArtifact.fromManifest)

@@ -56,7 +56,7 @@ export interface ArtifactReference {
 export interface ArtifactResult {
   backend: string
   uri: string
-  /** Tally's content digest (sha256): the store numbers versions (`v0`, `v1`, …) when it takes the record. */
+  /** The store's `v0`, `v1`, …; the content digest (sha256) while a server cannot be asked (`metadata.versionPending`). */
   version: string
   metadata: { [key: string]: JsonValue }
 }
@@ -83,6 +83,10 @@ export class TraceletArtifact {
   readonly objects: ArtifactObject[] = []
   readonly references: ArtifactReference[] = []
   readonly metadata: { [key: string]: JsonValue } = {}
+  /** `v3` once read back from a backend (`getArtifact`, `listArtifacts`); null on a new builder. */
+  version: string | null = null
+  /** Aliases of a read-back version, `latest` included when it is the newest. */
+  aliases: string[] = []
 
   constructor(name: string, artifactType: ArtifactType, description?: string | null, createdAt: Date = new Date()) {
     this.name = checkArtifactName(name)
@@ -148,6 +152,8 @@ export class TraceletArtifact {
       type: this.type,
       description: this.description,
       sizeBytes: this.sizeBytes,
+      version: this.version,
+      aliases: [...this.aliases],
       createdAt: this.createdAt.toISOString(),
       files: this.files.map((f) => ({ ...f })),
       objects: this.objects.map((o) => ({ ...o })),
@@ -191,12 +197,16 @@ export class TraceletArtifact {
     metadata: { [key: string]: JsonValue }
     entries: readonly ArtifactEntry[]
     createdAt: Date
+    version?: string
+    aliases?: readonly string[]
     localPaths?: ReadonlyMap<string, string>
   }): TraceletArtifact {
     const { tracelet, ...metadata } = m.metadata
     const notes = (tracelet ?? {}) as Partial<Notes>
     const a = new TraceletArtifact(m.name, m.type, m.description, m.createdAt)
     Object.assign(a.metadata, metadata)
+    a.version = m.version ?? null
+    a.aliases = [...(m.aliases ?? [])]
     const describe = (path: string): string | null => notes.descriptions?.[path] ?? null
     for (const e of m.entries) {
       if (e.kind === 'file') {

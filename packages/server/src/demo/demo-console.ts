@@ -73,5 +73,24 @@ export function demoGit(seed: number, dirty: boolean): { [key: string]: JsonValu
     x = (x * 1103515245 + 12345) >>> 0
     commit += (x >>> 8).toString(16).padStart(6, '0')
   }
-  return { commit: commit.slice(0, 40), branch: 'main', remote: 'https://github.com/example/tally-demo.git', dirty }
+  const git: { [key: string]: JsonValue } = {
+    commit: commit.slice(0, 40),
+    branch: 'main',
+    remote: 'https://github.com/example/tally-demo.git',
+    dirty,
+  }
+  if (dirty) git.diff = DEMO_DIFF
+  return git
 }
+
+/** What the dirty demo run had not committed: augmentation switched off by hand. */
+const DEMO_DIFF = `diff --git a/train.py b/train.py
+index 3b18e51..a9c2f07 100644
+--- a/train.py
++++ b/train.py
+@@ -12,7 +12,7 @@ def loaders(config):
+     train = datasets.CIFAR10(root, train=True, download=True)
+-    train.transform = augment(config)
++    train.transform = plain()  # try without augmentation
+     return DataLoader(train, batch_size=config.batch_size, shuffle=True)
+`

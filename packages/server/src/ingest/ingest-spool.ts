@@ -38,37 +38,40 @@ export interface IngestOptions {
  */
 export async function ingestSpool(store: Store, tallyDir: string, options: IngestOptions = {}): Promise<IngestReport> {
   const report: IngestReport = { files: 0, filesWithNew: 0, records: 0, points: 0, problems: [] }
-  for (const run of listSpool(spoolDir(tallyDir))) {
-    for (const file of run.files) {
-      report.files++
-      if (options.seen?.get(file.path) === file.size) continue
-      const state = await store.writerState(file.writerId)
-      let offset = state?.file === file.path ? state.offset : 0
-      if (offset >= file.size && offset > 0) {
-        options.seen?.set(file.path, file.size)
-        continue
-      }
-      let sawNew = false
-      let done = false
-      for (;;) {
-        const read = readSpoolFile(file.path, offset, options.readBytes)
-        if (read.records.length > 0) {
-          const ack = await store.ingest(file.writerId, read.records, { source: { file: file.path, offset: read.nextOffset } })
-          report.records += ack.applied
-          report.points += ack.points
-          if (ack.applied > 0) sawNew = true
-        }
-        if (read.stop === 'corrupt') {
-          report.problems.push({ file: file.path, offset: read.nextOffset, kind: 'corrupt', detail: read.detail ?? 'damaged record' })
-        }
-        // Everything up to the size listed was read, or nothing more can be until the file grows.
-        done = read.stop === 'corrupt' || read.nextOffset >= file.size
-        if (read.stop || read.nextOffset >= read.size || read.nextOffset === offset) break
-        offset = read.nextOffset
-      }
-      if (done) options.seen?.set(file.path, file.size)
-      if (sawNew) report.filesWithNew++
+  // Oldest file first, across runs: the store numbers artifact versions in the order it takes
+  // them, so runs that logged one after another get v0, v1, … in that order.
+  const files = listSpool(spoolDir(tallyDir))
+    .flatMap((run) => run.files)
+    .sort((a, b) => a.createdAt - b.createdAt || a.path.localeCompare(b.path))
+  for (const file of files) {
+    report.files++
+    if (options.seen?.get(file.path) === file.size) continue
+    const state = await store.writerState(file.writerId)
+    let offset = state?.file === file.path ? state.offset : 0
+    if (offset >= file.size && offset > 0) {
+      options.seen?.set(file.path, file.size)
+      continue
     }
+    let sawNew = false
+    let done = false
+    for (;;) {
+      const read = readSpoolFile(file.path, offset, options.readBytes)
+      if (read.records.length > 0) {
+        const ack = await store.ingest(file.writerId, read.records, { source: { file: file.path, offset: read.nextOffset } })
+        report.records += ack.applied
+        report.points += ack.points
+        if (ack.applied > 0) sawNew = true
+      }
+      if (read.stop === 'corrupt') {
+        report.problems.push({ file: file.path, offset: read.nextOffset, kind: 'corrupt', detail: read.detail ?? 'damaged record' })
+      }
+      // Everything up to the size listed was read, or nothing more can be until the file grows.
+      done = read.stop === 'corrupt' || read.nextOffset >= file.size
+      if (read.stop || read.nextOffset >= read.size || read.nextOffset === offset) break
+      offset = read.nextOffset
+    }
+    if (done) options.seen?.set(file.path, file.size)
+    if (sawNew) report.filesWithNew++
   }
   return report
 }

@@ -4,7 +4,7 @@
  * chart per metric, and a failed run's error; live, it follows a training run's points and
  * status without a reload. Screenshots go to test-output/dashboard/run-*.png.
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { RunJson } from '@tally/sdk'
@@ -101,6 +101,25 @@ describe('the run page, in Chromium', () => {
     await page.getByRole('heading', { name: 'big-batch', level: 1 }).waitFor()
     expect(page.url()).toContain(`run=${ids.get('big-batch')}`)
     expect(errors.filter((e) => !e.includes('404'))).toEqual([])
+    await page.close()
+  })
+
+  it('shows a dirty run’s git state and saves its uncommitted diff as a .patch file', async () => {
+    const { url, ids } = await demoServer()
+    const { page, errors } = await newPage()
+    const id = ids.get('no-augment') as string
+    const run = await apiOf(url)<RunJson & { system: { git: { commit: string; diff: string } } }>(`/runs/${id}`)
+    await page.goto(`${url}/?project=demo&run=${id}`)
+    const git = fact(page, 'git')
+    await git.locator('.git-dirty').waitFor()
+    expect(await git.locator('.git-commit').textContent()).toBe(run.system.git.commit.slice(0, 8))
+    await git.locator('summary').click()
+    expect(await git.locator('pre code').textContent()).toBe(run.system.git.diff)
+    const [download] = await Promise.all([page.waitForEvent('download'), git.getByRole('button', { name: 'Download .patch' }).click()])
+    expect(download.suggestedFilename()).toBe(`${run.system.git.commit.slice(0, 8)}-dirty.patch`)
+    const saved = await download.path()
+    expect(readFileSync(saved, 'utf8')).toBe(run.system.git.diff)
+    expect(errors).toEqual([])
     await page.close()
   })
 

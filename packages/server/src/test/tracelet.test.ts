@@ -63,7 +63,7 @@ describe("the seed's usage, locally", () => {
     experiment.logMetric('accuracy', 0.95, 0)
     experiment.logParams({ learning_rate: 0.01, batch_size: 32 })
     const results = await experiment.logArtifact(join(dir, 'model.pth'))
-    expect(results.tally).toMatchObject({ backend: 'tally', version: expect.stringMatching(/^[0-9a-f]{64}$/) })
+    expect(results.tally).toMatchObject({ backend: 'tally', version: 'v0', uri: 'tally://my_project/model.pth:v0' })
     await stopLogging()
     expect(getActiveExperiment()).toBeNull()
 
@@ -142,14 +142,35 @@ describe("the seed's usage, locally", () => {
       references: [{ uri: 's3://bucket/data.tar', sizeBytes: 1000, description: 'training data' }],
     })
     expect(back?.objects.map((o) => o.name).sort()).toEqual(['cfg.json', 'model.json'])
-    expect(await exp.getArtifact('resnet', logged.tally?.version)).not.toBeNull()
+    expect(logged.tally?.version).toBe('v0')
+    expect(await exp.getArtifact('resnet', 'v0')).toMatchObject({ version: 'v0', aliases: ['latest'] })
+    expect(await exp.getArtifact('resnet', String(logged.tally?.metadata.digest))).not.toBeNull()
     expect(await exp.getArtifact('missing')).toBeNull()
     expect((await exp.listArtifacts()).map((a) => a.name)).toEqual(['resnet', 'notes'])
     expect((await exp.listArtifacts(ArtifactType.REPORT)).map((a) => a.name)).toEqual(['notes'])
     await exp.end()
+
+    // Another experiment of the project reads those versions back and adds v1; its reads see
+    // the earlier run's files in this machine's blob store.
+    writeFileSync(join(src, 'w.bin'), 'weights v1')
+    const next = new Experiment('next', {
+      dir,
+      quiet: true,
+      config: { trackSystemMetrics: false, trackGit: false, trackStdout: false },
+    }).start()
+    const earlier = await next.getArtifact('resnet')
+    expect(earlier).toMatchObject({ version: 'v0', aliases: ['latest'] })
+    expect(readFileSync(earlier?.files[0]?.localPath ?? '', 'utf8')).toBe('weights v0')
+    const v1 = await next.logArtifact(next.createArtifact('resnet', ArtifactType.MODEL).addFile(join(src, 'w.bin'), 'weights/w.bin'))
+    expect(v1.tally).toMatchObject({ version: 'v1', uri: 'tally://default/resnet:v1' })
+    expect(await next.getArtifact('resnet')).toMatchObject({ version: 'v1', aliases: ['latest'] })
+    expect((await next.getArtifact('resnet', 'v0'))?.files[0]?.sizeBytes).toBe(10)
+    expect((await next.listArtifacts(ArtifactType.MODEL)).map((a) => `${a.name}:${a.version}`)).toEqual(['resnet:v0', 'resnet:v1'])
+    await next.end()
     expect(() => exp.logMetric('loss', 1)).toThrow(/is stopped/)
 
-    const [run] = await cliJson<(RunJson & { system: Record<string, unknown> })[]>(['runs', 'default'], dir)
+    const runs = await cliJson<(RunJson & { system: Record<string, unknown> })[]>(['runs', 'default'], dir)
+    const run = runs.find((r) => r.id === exp.id)
     expect(run).toMatchObject({
       id: exp.id,
       tags: ['baseline', 'cnn'],
@@ -166,8 +187,12 @@ describe("the seed's usage, locally", () => {
     expect(run?.system).toHaveProperty('argv')
     expect(await cliJson<SeriesJson>(['series', exp.id, 'loss'], dir)).toMatchObject({ steps: [3, 7], values: [0.3, 0.2] })
     const out = join(freshDir(), 'resnet')
-    expect(await cli(['artifact', 'get', 'resnet:latest', '--project', 'default', '--out', out], dir)).toMatchObject({ code: 0 })
+    expect(await cli(['artifact', 'get', 'resnet:v0', '--project', 'default', '--out', out], dir)).toMatchObject({ code: 0 })
     expect(readFileSync(join(out, 'weights', 'w.bin'), 'utf8')).toBe('weights v0')
+    // The store, filling from the spool afterwards, numbers the two runs' versions as they did.
+    const latest = join(freshDir(), 'latest')
+    expect(await cli(['artifact', 'get', 'resnet:latest', '--project', 'default', '--out', latest], dir)).toMatchObject({ code: 0 })
+    expect(readFileSync(join(latest, 'weights', 'w.bin'), 'utf8')).toBe('weights v1')
     expect(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'))).toEqual({ head: [1, 2] })
   })
 })
@@ -185,8 +210,14 @@ describe('remote mode', () => {
     const exp = startLogging('remote', { serverUrl: url, apiKey: writer, dir: join(home, 'client'), ...QUIET })
     exp.logMetric('loss', 0.5, 0)
     exp.logParams({ lr: 0.1 })
-    await exp.logArtifact(exp.createArtifact('weights', ArtifactType.WEIGHTS).addFile(join(home, 'model.pth')))
+    const logged = await exp.logArtifact(exp.createArtifact('weights', ArtifactType.WEIGHTS).addFile(join(home, 'model.pth')))
+    expect(logged.tally).toMatchObject({ version: 'v0' })
+    expect(await exp.getArtifact('weights')).toMatchObject({ version: 'v0', aliases: ['latest'] })
     expect((await exp.getArtifact('weights'))?.files[0]?.sizeBytes).toBe(14)
+    await stopLogging()
+    // Another client, with a spool of its own, sees the version through the server.
+    const other = startLogging('reader', { serverUrl: url, apiKey: writer, dir: join(home, 'other'), ...QUIET })
+    expect((await other.listArtifacts()).map((a) => `${a.name}:${a.version}`)).toEqual(['weights:v0'])
     await stopLogging()
     const get = async (path: string) => {
       const res = await fetch(`${url}/api/v1${path}`, { headers: { authorization: `Bearer ${viewer}` } })

@@ -1,4 +1,5 @@
 import type { JsonValue } from '../api/runs'
+import { downloadText } from './download'
 import { gitView } from './git-view'
 
 /** The run's git state at init (commit, branch, remote, dirty, and the uncommitted diff), as one wide fact of the overview; nothing without it. */
@@ -28,6 +29,13 @@ export function RunGit({ git }: { git: JsonValue | undefined }) {
             <summary>
               Uncommitted changes ({view.diff.split('\n').length - 1} lines{view.diffTruncated ? ', cut' : ''})
             </summary>
+            <button
+              type="button"
+              className="link-button git-diff-download"
+              onClick={() => downloadText(view.diff ?? '', `${view.short ?? 'uncommitted'}-dirty.patch`, 'text/x-diff;charset=utf-8')}
+            >
+              Download .patch
+            </button>
             <pre>
               <code>{view.diff}</code>
             </pre>

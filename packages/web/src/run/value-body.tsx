@@ -1,5 +1,6 @@
 import type { RunValueJson } from '@tally/sdk/api'
 import { type ReactNode, useMemo } from 'react'
+import { downloadText } from './download'
 import { type Block, cellText, formatEdge, histogramBars, parseMarkdown, type Span, tableCsv } from './values-view'
 
 /** Rows a table shows; the CSV download holds them all. */
@@ -35,15 +36,8 @@ export function ValueBody({ value }: { value: RunValueJson }) {
 }
 
 function TableBody({ table, name }: { table: TableValue; name: string }) {
-  // Built on click: a table of 8 MB as a data URL would sit in the DOM for nothing.
-  const download = (): void => {
-    const url = URL.createObjectURL(new Blob([tableCsv(table.columns, table.rows)], { type: 'text/csv;charset=utf-8' }))
-    const a = document.createElement('a')
-    a.href = url
-    a.download = `${name.replaceAll('/', '_')}.csv`
-    a.click()
-    setTimeout(() => URL.revokeObjectURL(url), 10_000)
-  }
+  const download = (): void =>
+    downloadText(tableCsv(table.columns, table.rows), `${name.replaceAll('/', '_')}.csv`, 'text/csv;charset=utf-8')
   const n = table.rows.length
   return (
     <div className="value-table">
