@@ -60,6 +60,10 @@ export function resolveRun(options: InitOptions): ResolvedRun {
 
   const existing = resume === 'never' && id === undefined ? undefined : findRun(dir, project, id, id === undefined ? name : undefined)
   if (existing) {
+    // A run found by its id, with no project asked for, is resumed in its own project.
+    if (id !== undefined && options.project === undefined && existing.project !== project) {
+      return resolveRun({ ...options, project: existing.project })
+    }
     if (existing.project !== project) {
       throw new TallyError(
         'invalid_argument',

@@ -231,6 +231,10 @@ describe('resume', () => {
     expect(() => init({ project: 'p', id: 'nope', resume: 'must', dir })).toThrow(code('run_not_found'))
     expect(() => init({ project: 'p', id: a.id, resume: 'never', dir })).toThrow(code('run_exists'))
     expect(() => init({ project: 'other', id: a.id, resume: 'must', dir })).toThrow(code('invalid_argument'))
+    // By id with no project asked for, the run is resumed in its own project.
+    const ownProject = init({ id: a.id, resume: 'must', dir, capture: false })
+    expect([ownProject.project, ownProject.step]).toEqual(['p', 3])
+    await ownProject.finish()
 
     const created = init({ project: 'p', name: 'fresh', resume: 'allow', dir })
     expect(created.resumed).toBe(false)

@@ -69,6 +69,10 @@ export function resolveRemoteRun(options: InitOptions, target: RemoteTarget): Re
   const what = id !== undefined ? `id ${id}` : `name "${name}"`
   switch (lookup.kind) {
     case 'found':
+      // Found by its id, with no project asked for: resumed in its own project.
+      if (id !== undefined && options.project === undefined && lookup.run.project !== fresh.project) {
+        return resumeFound({ ...fresh, project: lookup.run.project }, lookup.run)
+      }
       return resumeFound(fresh, lookup.run)
     case 'missing':
       return resumeLocally(options, fresh, target, what)

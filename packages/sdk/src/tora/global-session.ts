@@ -17,7 +17,8 @@ function need(what: string): Tora {
 
 /**
  * Start the global experiment and return its id. `maxBufferLen` defaults to 1 (each value is
- * sent as it is logged). A second `setup` while one is open keeps the open one and returns its id.
+ * sent as it is logged). A second `setup` while one is open is an error, as under Tora:
+ * `shutdown()` first.
  *
  * @example
  * import { setup, tlog, shutdown } from '@tally/sdk/tora'
@@ -28,10 +29,10 @@ function need(what: string): Tora {
 export function setup(name: string, options: CreateExperimentOptions = {}): string {
   const open = current()
   if (open) {
-    process.stderr.write(
-      `tally: setup() called again; experiment ${open.experimentId} stays the current one (call shutdown() first to start another)\n`,
+    throw new TallyError(
+      'invalid_argument',
+      `setup(): experiment ${open.experimentId} is already set up; call shutdown() first to start another`,
     )
-    return open.experimentId
   }
   session = Tora.createExperiment(name, { ...options, maxBufferLen: options?.maxBufferLen ?? 1 })
   return session.experimentId

@@ -137,11 +137,23 @@ describe('the global session', () => {
     expect(tora.isInitialized()).toBe(false)
   })
 
-  it('a second setup keeps the open experiment', () => {
+  it('a second setup while one is open is an error, as under Tora, and the open one stays', () => {
     const dir = freshDir()
     const id = tora.setup('first', { dir, quiet: true })
-    expect(tora.setup('second', { dir, quiet: true })).toBe(id)
+    expect(() => tora.setup('second', { dir, quiet: true })).toThrow(
+      expect.objectContaining({ code: 'invalid_argument', message: expect.stringMatching(/call shutdown\(\) first/) }),
+    )
     expect(tora.getExperimentId()).toBe(id)
+  })
+
+  it('names, tags and metric names are stripped, as Tora strips them', async () => {
+    const dir = freshDir()
+    const c = create('  padded  ', { dir, tags: [' gpu ', 'gpu'] })
+    c.log(' loss ', 1, 0)
+    await c.shutdown()
+    const { events, points } = spooled(dir, c.experimentId)
+    expect(events[0]).toMatchObject({ type: 'run', name: 'padded', tags: ['gpu'] })
+    expect(points).toEqual([{ key: 'loss', step: 0, value: 1 }])
   })
 
   it('metadata, description, tags and hyperparams reach the run', async () => {
@@ -174,5 +186,22 @@ describe('the global session', () => {
       [2, 3],
     ])
     expect(() => Tora.loadExperiment('nope', { dir, quiet: true })).toThrow(expect.objectContaining({ code: 'run_not_found' }))
+  })
+
+  it('loadExperiment takes only the id, as under Tora, whatever project the experiment is in', async () => {
+    const dir = freshDir()
+    const vision = create('in-vision', { dir, project: 'vision' })
+    vision.log('loss', 1)
+    await vision.shutdown()
+    const loaded = Tora.loadExperiment(vision.experimentId, { dir, quiet: true })
+    open.push(loaded)
+    loaded.log('loss', 2)
+    await loaded.shutdown()
+    expect(loaded.url).toContain('/vision/runs/')
+    expect(
+      spooled(dir, vision.experimentId)
+        .points.map((p) => p.step)
+        .sort(),
+    ).toEqual([0, 1])
   })
 })

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ErrorCode } from '../errors.js'
 import { createWorkspace, Tora } from './index.js'
+import { pythonJsonLength } from './tora-rules.js'
 
 const open: Tora[] = []
 afterEach(async () => {
@@ -43,12 +44,24 @@ describe("Tora's rules, each with its code", () => {
     expect(create('h', { hyperparams: { lr: 0.1, opt: 'adam', amp: true } })).not.toThrow()
   })
 
-  it('tags: at most 50, each 1 to 50 characters without , or ;', () => {
+  it('tags: at most 50, counted before duplicates go', () => {
     expect(create('t', { tags: Array.from({ length: 51 }, (_, i) => `t${i}`) })).toThrow(code('invalid_tags'))
+    expect(create('t', { tags: Array.from({ length: 60 }, (_, i) => `t${i % 10}`) })).toThrow(code('invalid_tags'))
+    expect(create('t', { tags: Array.from({ length: 50 }, (_, i) => `t${i}`) })).not.toThrow()
+  })
+
+  it('tags: each 1 to 50 characters once stripped', () => {
     expect(create('t', { tags: ['x'.repeat(51)] })).toThrow(code('invalid_tags'))
     expect(create('t', { tags: [''] })).toThrow(code('invalid_tags'))
+    expect(create('t', { tags: ['   '] })).toThrow(code('invalid_tags'))
+    expect(create('t', { tags: [` ${'x'.repeat(50)} `] })).not.toThrow()
+  })
+
+  it('tags: none of < > : " / \\ | ? * , ; or control characters', () => {
+    for (const bad of ['a,b', 'a;b', 'a/b', 'x:y', 'q?', 'a<b', 'a>b', 'a"b', 'a\\b', 'a|b', 'a*b', 'a\u0001b']) {
+      expect(create('t', { tags: [bad] })).toThrow(code('invalid_tags'))
+    }
     expect(create('t', { tags: ['a,b'] })).toThrow(/split it into separate tags/)
-    expect(create('t', { tags: ['a;b'] })).toThrow(code('invalid_tags'))
   })
 
   it('metric names are 1 to 100 characters of letters, digits, _ - . /', () => {
@@ -75,6 +88,16 @@ describe("Tora's rules, each with its code", () => {
     expect(() => c.log('loss', 1, -1)).toThrow(code('invalid_step'))
     expect(() => c.log('loss', 1, 1.5)).toThrow(code('invalid_step'))
     expect(() => c.logMetrics({ loss: 1 }, -2)).toThrow(code('invalid_step'))
+  })
+
+  it("metadata is measured as Python's json.dumps writes it: spaces after , and :, non-ASCII as \\uXXXX", () => {
+    const c = client()
+    const keys = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${String(i).padStart(3, '0')}`, 1]))
+    expect(pythonJsonLength(keys)).toBe(11_000)
+    expect(() => c.log('loss', 1, 0, keys)).toThrow(code('invalid_metadata'))
+    expect(pythonJsonLength({ n: 'é'.repeat(4000) })).toBe(24_009)
+    expect(() => c.log('loss', 1, 0, { n: 'é'.repeat(4000) })).toThrow(code('invalid_metadata'))
+    expect(pythonJsonLength({ a: [1, true, null, 'x\n'], b: { c: -2.5 } })).toBe('{"a": [1, true, null, "x\\n"], "b": {"c": -2.5}}'.length)
   })
 
   it('metadata is a JSON object of at most 10,000 characters as JSON', () => {

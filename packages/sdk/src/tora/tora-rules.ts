@@ -16,7 +16,7 @@ export const TORA_LIMITS = {
   tags: 50,
   tag: 50,
   metricName: 100,
-  /** Characters of the metadata as JSON (Tora counts characters of `json.dumps`). */
+  /** Characters of the metadata as Python's `json.dumps` writes it (Tora's measure). */
   metadata: 10_000,
 } as const
 
@@ -37,8 +37,10 @@ function codePoints(s: string): number {
   return n
 }
 
-export function checkExperimentName(name: unknown): string {
-  if (typeof name !== 'string' || name.trim().length === 0) {
+/** Tora strips names before checking and keeping them. */
+export function checkExperimentName(raw: unknown): string {
+  const name = typeof raw === 'string' ? raw.trim() : raw
+  if (typeof name !== 'string' || name.length === 0) {
     throw new TallyError('invalid_name', `the experiment name must be a non-empty string; got ${describe(name)}`)
   }
   if (codePoints(name) > TORA_LIMITS.experimentName) {
@@ -109,32 +111,43 @@ export function checkHyperparams(hyperparams: unknown): Hyperparams {
   return out
 }
 
-/** At most 50 tags of 1–50 characters without ',' or ';'; duplicates (ignoring case) dropped. */
+/** Tora's tag characters: none of `< > : " / \\ | ? * , ;` or a control character. */
+const FORBIDDEN_TAG_CHARS = /[<>:"/\\|?*,;]/
+
+/**
+ * At most 50 tags, counted before duplicates go, each stripped and 1–50 characters without
+ * `< > : " / \\ | ? * , ;` or control characters; duplicates (ignoring case) dropped.
+ */
 export function checkToraTags(tags: unknown): string[] {
   if (!Array.isArray(tags)) throw new TallyError('invalid_tags', `tags must be an array of strings; got ${describe(tags)}`)
+  if (tags.length > TORA_LIMITS.tags)
+    throw new TallyError('invalid_tags', `an experiment may have at most ${TORA_LIMITS.tags} tags; got ${tags.length}`)
   const seen = new Set<string>()
   const out: string[] = []
-  for (const tag of tags) {
-    if (typeof tag !== 'string' || tag.trim().length === 0 || codePoints(tag) > TORA_LIMITS.tag) {
+  for (const raw of tags) {
+    const tag = typeof raw === 'string' ? raw.trim() : raw
+    if (typeof tag !== 'string' || tag.length === 0 || codePoints(tag) > TORA_LIMITS.tag) {
       throw new TallyError(
         'invalid_tags',
-        `each tag must be a non-empty string of at most ${TORA_LIMITS.tag} characters; got ${describe(tag)}`,
+        `each tag must be a non-empty string of at most ${TORA_LIMITS.tag} characters; got ${describe(raw)}`,
       )
     }
-    if (tag.includes(',') || tag.includes(';')) {
-      throw new TallyError('invalid_tags', `tag ${describe(tag)} holds ',' or ';', which Tora forbids; split it into separate tags`)
+    if (FORBIDDEN_TAG_CHARS.test(tag) || hasControl(tag)) {
+      throw new TallyError(
+        'invalid_tags',
+        `tag ${describe(tag)} holds a character Tora forbids (< > : " / \\ | ? * , ; or a control character); use '-' or '_', or split it into separate tags`,
+      )
     }
     const folded = tag.toLowerCase()
     if (seen.has(folded)) continue
     seen.add(folded)
     out.push(tag)
   }
-  if (out.length > TORA_LIMITS.tags)
-    throw new TallyError('invalid_tags', `an experiment may have at most ${TORA_LIMITS.tags} tags; got ${out.length}`)
   return out
 }
 
-export function checkMetricName(name: unknown): string {
+export function checkMetricName(raw: unknown): string {
+  const name = typeof raw === 'string' ? raw.trim() : raw
   if (typeof name !== 'string' || !METRIC_NAME.test(name) || name.length > TORA_LIMITS.metricName) {
     throw new TallyError(
       'invalid_key',
@@ -160,11 +173,11 @@ export function checkToraStep(step: unknown): number | undefined {
   return step === undefined || step === null ? undefined : checkStep(step)
 }
 
-/** A plain JSON object of at most 10,000 characters as JSON (Tora's rule), and within the core's 10 KB. */
+/** A plain JSON object of at most 10,000 characters as `json.dumps` writes it (Tora's rule), and within the core's 10 KB. */
 export function checkToraMetadata(metadata: unknown): { [key: string]: JsonValue } | undefined {
   if (metadata === undefined || metadata === null) return undefined
   const checked = checkMetadata(metadata)
-  const chars = JSON.stringify(checked).length
+  const chars = pythonJsonLength(checked)
   if (chars > TORA_LIMITS.metadata) {
     throw new TallyError(
       'invalid_metadata',
@@ -177,6 +190,34 @@ export function checkToraMetadata(metadata: unknown): { [key: string]: JsonValue
 export function checkMaxBufferLen(n: unknown): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
     throw new TallyError('invalid_argument', `maxBufferLen must be an integer ≥ 1 (1 sends every metric at once); got ${describe(n)}`)
+  }
+  return n
+}
+
+/**
+ * The length of `json.dumps(value)` with Python's defaults: `", "` and `": "` between items,
+ * every non-ASCII UTF-16 unit written as `\\uXXXX`. Numbers are measured as JavaScript
+ * writes them, which differs from Python only in rare exponent forms.
+ */
+export function pythonJsonLength(value: JsonValue): number {
+  if (value === null) return 4
+  if (typeof value === 'boolean') return value ? 4 : 5
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value).length : value > 0 ? 8 : value < 0 ? 9 : 3
+  if (typeof value === 'string') return pythonStringLength(value)
+  if (Array.isArray(value)) return 2 + Math.max(0, value.length - 1) * 2 + value.reduce<number>((n, v) => n + pythonJsonLength(v), 0)
+  const entries = Object.entries(value)
+  let n = 2 + Math.max(0, entries.length - 1) * 2
+  for (const [k, v] of entries) n += pythonStringLength(k) + 2 + pythonJsonLength(v)
+  return n
+}
+
+function pythonStringLength(s: string): number {
+  let n = 2
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 0x22 || c === 0x5c || c === 0x08 || c === 0x0c || c === 0x0a || c === 0x0d || c === 0x09) n += 2
+    else if (c < 0x20 || c > 0x7e) n += 6
+    else n += 1
   }
   return n
 }

@@ -133,6 +133,10 @@ export class TallyBackend implements TraceletBackend {
    */
   async logArtifact(artifact: TraceletArtifact): Promise<ArtifactResult> {
     const logged = await this.run.logArtifact(artifact.toArtifact())
+    for (const f of artifact.files) {
+      const entry = logged.entries.find((e) => e.path === f.artifactPath)
+      if (entry?.kind === 'file') Object.assign(f, { sizeBytes: entry.size, checksum: entry.sha256 })
+    }
     this.localPaths.set(logged.digest, new Map(artifact.files.map((f) => [f.artifactPath, f.localPath])))
     const version = await this.versionOf(logged.name, logged.digest)
     const project = encodeURIComponent(this.run.project)

@@ -15,8 +15,8 @@ import { type ArtifactResult, ArtifactType, TraceletArtifact } from './tracelet-
 
 export interface ExperimentOptions {
   config?: ExperimentConfig
-  /** Backend names. Default `['tally']`. */
-  backend?: string[]
+  /** Backend name or names. Default `['tally']`. */
+  backend?: string | string[]
   tags?: string[]
   /** Accepted; TypeScript has no automatic instrumentation (see captureHyperparams). */
   automagic?: boolean
@@ -62,7 +62,7 @@ export class Experiment {
     }
     this.name = checkText('name', name)
     this.tags = options.tags === undefined ? [] : checkTags(options.tags)
-    this.backendNames = options.backend ?? ['tally']
+    this.backendNames = typeof options.backend === 'string' ? [options.backend] : (options.backend ?? ['tally'])
     checkBackends(this.backendNames)
     this.options = options
     this.id = newRunId()
@@ -117,6 +117,11 @@ export class Experiment {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop()
+  }
+
+  /** Tracelet's `experiment_id`: the Tally run id, as `id`. */
+  get experimentId(): string {
+    return this.id
   }
 
   get iteration(): number {

@@ -23,6 +23,12 @@ describe('resolveSettings', () => {
   it('defaults to the tally backend and rejects a switch that is not one', () => {
     expect(resolveSettings({}, {})).toEqual({ project: undefined, backends: ['tally'], settings: {} })
     expect(() => resolveSettings({}, { TRACELET_TRACK_GIT: 'maybe' })).toThrow(/TRACELET_TRACK_GIT="maybe" is not a switch/)
+    expect(() => resolveSettings({}, { TRACELET_METRICS_INTERVAL: 'often' })).toThrow(/TRACELET_METRICS_INTERVAL="often" is not a number/)
+  })
+
+  it("takes Tracelet's Python spelling of the settings; other keys pass to the backends as they are", () => {
+    const { settings } = resolveSettings({ config: { track_system: false, metrics_interval: 5, mlflow_tracking_uri: 'x' } }, {})
+    expect(settings).toEqual({ trackSystem: false, metricsInterval: 5, mlflow_tracking_uri: 'x' })
   })
 })
 

@@ -61,6 +61,8 @@ const LIST_ENV = {
   artifactWatchDirs: 'TRACELET_ARTIFACT_WATCH_DIRS',
 } as const
 
+const SETTING_KEYS = new Set<string>([...Object.keys(BOOL_ENV), ...Object.keys(LIST_ENV), 'metricsInterval'])
+
 export interface ResolvedSettings {
   project: string | undefined
   backends: string[]
@@ -79,7 +81,12 @@ export function resolveSettings(
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw new TallyError('invalid_argument', 'startLogging() config is an object of settings, e.g. { trackSystem: false }')
   }
-  const settings: TraceletSettings = { ...config }
+  const settings: TraceletSettings = {}
+  // Tracelet's Python spelling (`track_system`, `metrics_interval`) names the same settings.
+  for (const [key, value] of Object.entries(config)) {
+    const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+    settings[SETTING_KEYS.has(camel) && config[camel] === undefined ? camel : key] = value
+  }
   for (const [key, name] of Object.entries(BOOL_ENV)) {
     if (settings[key] === undefined && env[name]) settings[key] = envBool(name, env[name])
   }
@@ -87,7 +94,14 @@ export function resolveSettings(
     if (settings[key] === undefined && env[name]) settings[key] = envList(env[name])
   }
   if (settings.metricsInterval === undefined && env.TRACELET_METRICS_INTERVAL) {
-    settings.metricsInterval = Number(env.TRACELET_METRICS_INTERVAL)
+    const seconds = Number(env.TRACELET_METRICS_INTERVAL)
+    if (!(seconds >= 1)) {
+      throw new TallyError(
+        'invalid_argument',
+        `TRACELET_METRICS_INTERVAL=${JSON.stringify(env.TRACELET_METRICS_INTERVAL)} is not a number of seconds ≥ 1: set it to e.g. 10`,
+      )
+    }
+    settings.metricsInterval = seconds
   }
   const backend = explicit.backend ?? (env.TRACELET_BACKEND ? envList(env.TRACELET_BACKEND) : undefined) ?? ['tally']
   const backends = typeof backend === 'string' ? [backend] : backend

@@ -33,9 +33,9 @@ export interface ArtifactFile {
   localPath: string
   artifactPath: string
   description: string | null
-  /** Known once logged (or read back). */
+  /** Known once logged to the tally backend (or read back). */
   sizeBytes: number | null
-  /** sha256, known once logged (or read back). */
+  /** sha256, known once logged to the tally backend (or read back). */
   checksum: string | null
 }
 
@@ -164,6 +164,12 @@ export class TraceletArtifact {
 
   /** The core artifact this logs as. */
   toArtifact(): Artifact {
+    if (this.metadata.tracelet !== undefined) {
+      throw new TallyError(
+        'invalid_argument',
+        `artifact ${this.name}: metadata key "tracelet" is where Tally keeps per-entry descriptions; name yours otherwise`,
+      )
+    }
     const notes: Notes = { descriptions: {}, referenceSizes: {} }
     const artifact = new Artifact(this.name, this.type, {
       ...(this.description !== null && { description: this.description }),
@@ -177,8 +183,11 @@ export class TraceletArtifact {
       artifact.addObject(o.name, o.obj)
       if (o.description !== null) notes.descriptions[o.name] = o.description
     }
+    const taken = new Set([...this.files.map((f) => f.artifactPath), ...this.objects.map((o) => o.name)])
     for (const r of this.references) {
-      const path = referenceName(r.uri)
+      // Two URIs ending alike (s3://a/data.tar, s3://b/data.tar) each get a path of their own.
+      const path = uniquePath(referenceName(r.uri), taken)
+      taken.add(path)
       artifact.addReference(r.uri, { name: path })
       if (r.description !== null) notes.descriptions[path] = r.description
       if (r.sizeBytes !== null) notes.referenceSizes[path] = r.sizeBytes
@@ -222,6 +231,13 @@ export class TraceletArtifact {
     }
     return a
   }
+}
+
+function uniquePath(path: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(path)) return path
+  let n = 1
+  while (taken.has(`${path}~${n}`)) n++
+  return `${path}~${n}`
 }
 
 /** The entry path of a reference: the URI's last segment, as the core names it. */

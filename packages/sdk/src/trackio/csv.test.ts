@@ -30,6 +30,22 @@ describe('trackioRows', () => {
     ])
   })
 
+  it("reads pandas' df.to_csv(): the unnamed index column is not a metric, inf and -inf are numbers", () => {
+    expect(trackioRows(',step,loss\n0,0,inf\n1,1,-inf\n2,2,nan\n', 'm.csv')).toEqual([
+      { step: 0, metrics: { loss: Number.POSITIVE_INFINITY } },
+      { step: 1, metrics: { loss: Number.NEGATIVE_INFINITY } },
+      { step: 2, metrics: { loss: Number.NaN } },
+    ])
+  })
+
+  it('checks every metric name before any row, and takes only plain digits as a step', () => {
+    expect(() => trackioRows('step, loss\n0,1\n', 'm.csv')).not.toThrow()
+    expect(() => trackioRows(`step,${'k'.repeat(300)}\n0,1\n`, 'm.csv')).toThrow(expect.objectContaining({ code: 'invalid_key' }))
+    for (const bad of ['0x10', '1e1', '-1', ' ']) {
+      expect(() => trackioRows(`step,loss\n${bad},1\n`, 'm.csv')).toThrow(expect.objectContaining({ code: 'invalid_step' }))
+    }
+  })
+
   it('says what is wrong, with the file and line', () => {
     expect(() => trackioRows('', 'm.csv')).toThrow(/m\.csv is empty/)
     expect(() => trackioRows('epoch,loss\n0,1\n', 'm.csv')).toThrow(/no "step" column; its header is: epoch, loss/)

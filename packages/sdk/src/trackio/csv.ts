@@ -1,8 +1,21 @@
 /**
  * Trackio's CSV import format: a header row with a `step` column, an optional `timestamp`
  * column, and every other column a metric. Empty cells are metrics not logged at that step.
+ * A column with an empty header is pandas' unnamed index (`df.to_csv()`), not a metric.
  */
 import { TallyError } from '../errors.js'
+import { checkKey } from '../validate.js'
+
+/** Numbers as pandas and Python write them, the non-finite ones included. */
+const NON_FINITE: Record<string, number> = {
+  nan: Number.NaN,
+  inf: Number.POSITIVE_INFINITY,
+  '+inf': Number.POSITIVE_INFINITY,
+  infinity: Number.POSITIVE_INFINITY,
+  '+infinity': Number.POSITIVE_INFINITY,
+  '-inf': Number.NEGATIVE_INFINITY,
+  '-infinity': Number.NEGATIVE_INFINITY,
+}
 
 export interface CsvRow {
   step: number
@@ -51,13 +64,21 @@ export function trackioRows(text: string, where: string): CsvRow[] {
   const stepAt = names.findIndex((n) => n.toLowerCase() === 'step')
   if (stepAt < 0) throw new TallyError('invalid_argument', `${where} has no "step" column; its header is: ${names.join(', ')}`)
   const skip = new Set([stepAt, names.findIndex((n) => n.toLowerCase() === 'timestamp')])
+  names.forEach((n, i) => {
+    if (n === '') skip.add(i)
+  })
+  // Every metric name is checked before any row, so a bad header leaves no run behind.
+  names.forEach((n, i) => {
+    if (!skip.has(i)) checkKey(n)
+  })
   return body.map((cells, r) => {
     const line = r + 2
     if (cells.length !== names.length) {
       throw new TallyError('invalid_argument', `${where} line ${line} has ${cells.length} fields; the header has ${names.length}`)
     }
-    const step = Number((cells[stepAt] as string).trim())
-    if (!Number.isInteger(step) || step < 0) {
+    const rawStep = (cells[stepAt] as string).trim()
+    const step = /^\d+$/.test(rawStep) ? Number(rawStep) : Number.NaN
+    if (!Number.isSafeInteger(step)) {
       throw new TallyError('invalid_step', `${where} line ${line}: step must be an integer ≥ 0; got ${JSON.stringify(cells[stepAt])}`)
     }
     const metrics: Record<string, number> = {}
@@ -65,7 +86,7 @@ export function trackioRows(text: string, where: string): CsvRow[] {
       if (skip.has(i)) return
       const raw = (cells[i] as string).trim()
       if (raw === '') return
-      const value = Number(raw)
+      const value = NON_FINITE[raw.toLowerCase()] ?? Number(raw)
       if (Number.isNaN(value) && raw.toLowerCase() !== 'nan') {
         throw new TallyError('invalid_value', `${where} line ${line}: "${name}" must be a number; got ${JSON.stringify(raw)}`)
       }

@@ -71,10 +71,15 @@ function openBrowser(url: string): void {
 function started(child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
     let err = ''
-    child.stderr?.on('data', (d: Buffer) => {
+    const onData = (d: Buffer): void => {
       err += d.toString()
-      if (/listening on/.test(err)) resolve()
-    })
+      if (!/listening on/.test(err)) return
+      // Listening: stop keeping its output, but keep draining the pipe so the child never blocks on it.
+      child.stderr?.off('data', onData)
+      child.stderr?.resume()
+      resolve()
+    }
+    child.stderr?.on('data', onData)
     child.once('error', (e) => reject(new TallyError('server_unreachable', `could not start tally ui: ${e.message}`)))
     child.once('exit', (code) =>
       reject(new TallyError('server_unreachable', `tally ui exited (${code}) before listening: ${err.trim() || 'no output'}`)),
@@ -84,7 +89,8 @@ function started(child: ChildProcess): Promise<void> {
 
 /**
  * Start the local dashboard (`tally ui`) or use the one already running, and print its
- * address with `project` preselected. The dashboard runs until `close()` or this process ends.
+ * address with `project` preselected. As Trackio's `show()`, a dashboard it started keeps
+ * the script running (until `close()` or Ctrl-C), and it stops when the script exits.
  *
  * @example
  * const dashboard = await trackio.show({ project: 'my-project' })
@@ -125,6 +131,12 @@ export async function show(options: ShowOptions = {}): Promise<Dashboard> {
     env: { ...process.env, TALLY_DIR: tallyDir(options.dir) },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
+  // However the script ends (process.exit included), the dashboard it started ends with it.
+  const stop = (): void => {
+    child.kill('SIGTERM')
+  }
+  process.once('exit', stop)
+  child.once('exit', () => process.off('exit', stop))
   try {
     await started(child)
   } catch (e) {

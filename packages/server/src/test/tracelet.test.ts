@@ -143,10 +143,21 @@ describe("the seed's usage, locally", () => {
     })
     expect(back?.objects.map((o) => o.name).sort()).toEqual(['cfg.json', 'model.json'])
     expect(logged.tally?.version).toBe('v0')
+    expect(exp.experimentId).toBe(exp.id)
+    // Logged, the builder knows its files' sizes and checksums.
+    expect(model.files[0]).toMatchObject({ sizeBytes: 10, checksum: expect.stringMatching(/^[0-9a-f]{64}$/) })
+    expect(model.sizeBytes).toBe(10 + 1000)
+    // Two references ending alike each keep a path; `metadata.tracelet` is Tally's, and says so.
+    const refs = exp.createArtifact('shards', ArtifactType.DATASET).addReference('s3://a/data.tar').addReference('s3://b/data.tar')
+    await exp.logArtifact(refs)
+    expect((await exp.getArtifact('shards'))?.references.map((r) => r.uri)).toEqual(['s3://a/data.tar', 's3://b/data.tar'])
+    const reserved = exp.createArtifact('mine', ArtifactType.CUSTOM).addObject({}, 'x.json')
+    reserved.metadata.tracelet = 'mine'
+    await expect(exp.logArtifact(reserved)).rejects.toThrow(/metadata key "tracelet"/)
     expect(await exp.getArtifact('resnet', 'v0')).toMatchObject({ version: 'v0', aliases: ['latest'] })
     expect(await exp.getArtifact('resnet', String(logged.tally?.metadata.digest))).not.toBeNull()
     expect(await exp.getArtifact('missing')).toBeNull()
-    expect((await exp.listArtifacts()).map((a) => a.name)).toEqual(['resnet', 'notes'])
+    expect((await exp.listArtifacts()).map((a) => a.name)).toEqual(['resnet', 'notes', 'shards'])
     expect((await exp.listArtifacts(ArtifactType.REPORT)).map((a) => a.name)).toEqual(['notes'])
     await exp.end()
 
@@ -268,6 +279,10 @@ describe('settings and backends', () => {
     exp.logMetric('loss', 1.5)
     await stopLogging()
     expect(seen).toEqual(['capture {}', 'loss=1.5@0', 'stop'])
+    // The Experiment class takes one name as startLogging does.
+    const direct = new Experiment('direct', { backend: 'probe', quiet: true }).start()
+    expect(direct.backends.map((b) => b.name)).toEqual(['probe'])
+    await direct.stop()
     expect(() => startLogging('x', { backend: ['tally', 'nope'], quiet: true })).toThrow(
       /unknown Tracelet backend "nope"\. the backends are: tally, probe \(add one with registerBackend\(\)\)/,
     )

@@ -165,6 +165,8 @@ describe("the seeds' usage, locally", () => {
 
     writeFileSync(csv, 'epoch,loss\n0,1\n')
     await expect(trackio.importCsv(csv, 'imported', 'bad', { dir })).rejects.toThrow(/no "step" column/)
+    writeFileSync(csv, `step,loss,${'k'.repeat(300)}\n0,1,2\n`)
+    await expect(trackio.importCsv(csv, 'imported', 'bad', { dir })).rejects.toThrow(expect.objectContaining({ code: 'invalid_key' }))
     await expect(trackio.importCsv(join(dir, 'missing.csv'), 'imported')).rejects.toThrow(/cannot read .*ENOENT/)
     expect(await cliJson<RunJson[]>(['runs', 'imported'], dir)).toHaveLength(1)
   })
