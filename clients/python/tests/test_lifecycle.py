@@ -2,6 +2,7 @@
 a script that ends without finish() ends it finished."""
 from __future__ import annotations
 
+import os
 import signal
 import time
 
@@ -109,10 +110,10 @@ def test_a_script_that_ends_without_finish_is_finished(tally_dir, tally_cli, run
 
 def test_the_background_thread_writes_without_flush(tally_dir):
     run = tally.init(project="p", dir=tally_dir, flush_interval=0.05)
-    size = __import__("os").path.getsize(run.spool_path)
+    size = os.path.getsize(run.spool_path)
     run.log({"a": 1})
     deadline = time.monotonic() + 30
-    while __import__("os").path.getsize(run.spool_path) == size and time.monotonic() < deadline:
+    while os.path.getsize(run.spool_path) == size and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert __import__("os").path.getsize(run.spool_path) > size
+    assert os.path.getsize(run.spool_path) > size
     run.finish()

@@ -114,7 +114,7 @@ def test_rich_values_are_spooled_as_the_typescript_value_events(tally_dir):
 def test_histogram_bins_values_as_typescript_does():
     h = tally.Histogram([0, 1, 2, 3, math.nan, math.inf], bins=3)
     assert h.payload() == {"edges": [0, 1, 2, 3], "counts": [1, 1, 2]}
-    assert tally.Histogram([5, 5]).payload()["counts"][0] == 2 or sum(tally.Histogram([5, 5]).payload()["counts"]) == 2
+    assert tally.Histogram([5, 5], bins=2).payload() == {"edges": [4.5, 5, 5.5], "counts": [0, 2]}
     assert tally.Histogram([]).payload() == {"edges": [0, 1], "counts": [0]}
 
 
