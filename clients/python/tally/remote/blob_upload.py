@@ -13,10 +13,9 @@ from typing import Callable, Iterable, List, Optional, Set
 
 from ..errors import TallyError
 from .http import Client, blob_path, error_details, message_of
-from .records import RECORD_HEADER_BYTES
+from ..spool.format import KIND_EVENT, RECORD_HEADER_BYTES
 
 PART_BYTES = 8 * 1024 * 1024
-KIND_EVENT = 1
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 

@@ -15,10 +15,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Optional, Union
 
-MAGIC = b"TSPOOL1\n"
-RECORD_HEADER_BYTES = 8
-BODY_HEADER_BYTES = 16
-MAX_BODY_BYTES = 256 * 1024 * 1024
+from ..spool.format import BODY_HEADER_BYTES, MAGIC, MAX_BODY_BYTES, RECORD_HEADER_BYTES
+
 # A record's length, CRC and seq are in its first 16 bytes.
 HEADER_AND_SEQ_BYTES = RECORD_HEADER_BYTES + 8
 # How much find_offset reads at a time while it walks headers.

@@ -12,9 +12,9 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-from .records import MAGIC, FilePosition
+from ..spool.format import MAGIC, SPOOL_FILE_SUFFIX
+from .records import FilePosition
 
-SPOOL_FILE_SUFFIX = ".tsp"
 SIDECAR_SUFFIX = ".sent.json"
 
 
