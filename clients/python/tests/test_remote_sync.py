@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
 
 from tally.errors import TallyError
 from tally.remote import sync_spool
 
-from remote_support import Server, create_key, free_port
+from remote_support import CLI, Server, create_key, free_port
 from test_remote_sender import ts_spool
 
 
@@ -65,3 +66,23 @@ def test_sync_with_a_wrong_key_is_unauthorized(tmp_path, server):
     ts_spool(local, 1)
     (writer,) = sync_spool(local, server.url, api_key="tally_sk_wrong")["writers"]
     assert writer["error"]["code"] == "unauthorized"
+
+
+def test_tally_sync_ships_a_python_written_local_spool(tmp_path, server):
+    """The TypeScript CLI's `tally sync --all` takes the Python writer's spool as its own."""
+    from test_remote_outage import Spool
+
+    local = str(tmp_path / "local")
+    spool = Spool(local)
+    for step in range(25):
+        spool.log(step, float("nan") if step == 7 else step / 8)
+    spool.writer.close()
+    out = subprocess.run(["node", CLI, "sync", "--all", "--server", server.url, "--api-key", server.key,
+                          "--dir", local, "--json"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    series = server.series(server.key, spool.run_id, "loss")
+    assert series["steps"] == list(range(25))
+    assert series["values"] == [("NaN" if s == 7 else s / 8) for s in range(25)]
+    # What the CLI acknowledged, sync_spool finds done: nothing is sent twice.
+    (writer,) = sync_spool(local, server.url, api_key=server.key)["writers"]
+    assert (writer["records"], writer["ackedSeq"], "error" in writer) == (0, spool.writer.last_seq, False)
