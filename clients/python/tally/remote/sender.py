@@ -126,7 +126,8 @@ class Sender:
     def flush(self, timeout: Optional[float] = None) -> bool:
         """True once the server acknowledged every whole record now in the spool file."""
         try:
-            end = find_offset(self.path, math.inf).seq
+            # From the last acknowledged position: a long run's file is not walked from its start.
+            end = find_offset(self.path, math.inf, self._position or FILE_START).seq
         except OSError:
             return False
         return self.delivered(end, timeout)
