@@ -90,3 +90,23 @@ def _local_run(resolve_local: Callable[[], T]) -> Optional[T]:
 
 def _resumed(local: Any) -> bool:
     return bool(local.get("resumed") if isinstance(local, dict) else getattr(local, "resumed", False))
+
+
+def resolve_remote(options: Any, dir: Optional[str], target: RemoteTarget) -> Any:
+    """``resolve.resolve_local`` for remote mode: the same ``ResolvedRun``, with the server
+    consulted first for a resume by id or name.
+
+    Example::
+
+        resolved = resolve_remote(check_options(...), dir, target)
+    """
+    from ..resolve import ResolvedRun, resolve_local, tally_dir  # the core's; imported late, it imports much
+
+    root = tally_dir(dir)
+    o = options
+    found = resolve_remote_run(target, project=o.project, name=o.name, run_id=o.id, resume=o.resume, dir=root,
+                               resolve_local=lambda: resolve_local(o, dir))
+    if not isinstance(found, RemoteRun):
+        return found
+    return ResolvedRun(found.id, o.project, found.name, o.group, o.tags, o.description, o.config, root, True,
+                       found.last_step, found.created_at)
