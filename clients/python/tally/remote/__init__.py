@@ -64,9 +64,18 @@ class RunSender(Sender):
         run_id = getattr(self._run, "id", "?")
         where = getattr(self._run, "url", None) or self.target.server_url
         tally_dir = getattr(self._run, "dir", None) or "the spool"
-        self._tell(TallyError(error.code if error is not None else "server_unreachable", (
+        told = TallyError(error.code if error is not None else "server_unreachable", (
             f"run {run_id}: {missing} spool record(s) did not reach {where}{why}; they stay in the spool under "
-            f"{tally_dir}, and `tally sync` sends them")))
+            f"{tally_dir}, and `tally sync` sends them"))
+        # Past the run's once-per-30-s filter, as TS's tell(): the outage was told already, this is its outcome.
+        handler = getattr(self._run, "_on_error", None)
+        if handler is None:
+            self._tell(told)
+            return
+        try:
+            handler(told)
+        except Exception:  # noqa: BLE001 - a throwing handler must not break flush
+            pass
 
 
 def start_sender(run: Any, target: RemoteTarget, writer_id: str, spool_path: str,
