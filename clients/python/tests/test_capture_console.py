@@ -1,4 +1,4 @@
-"""Console lines (as console-lines.test.ts) and the stdout/stderr tee in a real child process."""
+"""Console lines (tally.console_lines, as console-lines.test.ts) and the stdout/stderr tee in a real child process."""
 import json
 import os
 import subprocess
@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 import tally
-from tally.capture.console_lines import MAX_LINE_CHARS, ConsoleLines
+from tally.console_lines import MAX_LINE_CHARS, ConsoleLines
 
 # Where this tally was imported from, for the child process to import the same.
 CLIENT = str(Path(tally.__file__).resolve().parents[1])
@@ -58,7 +58,7 @@ def test_cuts_a_line_past_the_limit_and_drops_the_rest_up_to_its_newline():
 CHILD = textwrap.dedent('''
     import json, sys, time
     from tally.capture.console_capture import ConsoleCapture
-    from tally.capture.console_lines import ConsoleLines
+    from tally.console_lines import ConsoleLines
 
     lines = ConsoleLines()
     original_out, original_err = sys.stdout, sys.stderr
