@@ -56,7 +56,7 @@ def test_cuts_a_line_past_the_limit_and_drops_the_rest_up_to_its_newline():
 
 
 CHILD = textwrap.dedent('''
-    import json, sys, time
+    import json, os, sys, time
     from tally.capture.console_capture import ConsoleCapture
     from tally.console_lines import ConsoleLines
 
@@ -74,6 +74,14 @@ CHILD = textwrap.dedent('''
     inner = ConsoleCapture(lambda stream, text: None)
     print('seen by the newer capture only')
     inner.restore()
+    if hasattr(os, 'fork'):
+        child = os.fork()
+        if child == 0:
+            lines.take(partial=True)
+            print('from a forked child')
+            sys.stdout.flush()
+            os._exit(0 if lines.take(partial=True) == [] else 3)
+        assert os.waitpid(child, 0)[1] == 0, 'the forked child recorded its own print'
     sys.stdout.writelines(['four\\n', 'five\\n'])
     capture.restore()
     capture.restore()
@@ -93,8 +101,9 @@ def test_the_tee_records_both_streams_in_order_and_still_prints(tmp_path):
     out = done.stdout.decode('utf-8', 'replace').splitlines()
     err = done.stderr.decode('utf-8', 'replace').splitlines()
     # Still printed, every line, the bytes as written.
-    assert out == ['one', 'partial line', 'bytes caf\ufffd ok', 'three', 'seen by the newer capture only', 'four',
-                   'five', 'after restore']
+    forked = ['from a forked child'] if hasattr(os, 'fork') else []
+    assert out == ['one', 'partial line', 'bytes caf\ufffd ok', 'three', 'seen by the newer capture only', *forked,
+                   'four', 'five', 'after restore']
     assert b'bytes caf\xe9 ok\n' in done.stdout
     # stderr prints an undecodable character as Python always does (backslashreplace); stored, it is U+FFFD.
     assert err[:2] == ['two', 'x\\udcff']

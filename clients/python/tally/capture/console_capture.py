@@ -8,6 +8,7 @@ Writes that bypass ``sys.stdout`` (a C extension or a child process writing to f
 """
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from typing import Any, Callable, List
@@ -100,6 +101,9 @@ class ConsoleCapture:
     def __init__(self, record: Record) -> None:
         self._record = record
         self._active = True
+        # A forked child (a DataLoader worker) inherits the tee, but its lines would pile up in a
+        # copy of the run that never writes them: only the process that started capture records.
+        self._pid = os.getpid()
         self._token = object()
         with _stack_lock:
             _stack.append(self._token)
@@ -112,7 +116,7 @@ class ConsoleCapture:
 
     @property
     def recording(self) -> bool:
-        return self._active and bool(_stack) and _stack[-1] is self._token
+        return self._active and bool(_stack) and _stack[-1] is self._token and os.getpid() == self._pid
 
     def restore(self) -> None:
         """Put the original streams back (where nobody replaced ours since); idempotent."""
