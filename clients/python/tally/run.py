@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from . import lifecycle
 from .buffer import PointBuffer
+from .capture import capture_settings, captured_system, start_capture
 from .console_lines import ConsoleLines
 from .errors import TallyError
 from .names import new_run_name, new_writer_id
@@ -71,6 +72,7 @@ class Run:
     ) -> None:
         options = check_options(project, name, id, config, group, tags, description, resume)
         self._capture_option = capture
+        capture_on = capture_settings(capture)
         self._quiet = bool(quiet)
         server_url = server_url if server_url is not None else os.environ.get("TALLY_SERVER_URL") or None
         target = None
@@ -111,7 +113,7 @@ class Run:
         now = _now_ms()
         runtime = f"python/{platform.python_version()} tally-py/{__version__}"
         writer = {"id": new_writer_id(), "host": socket.gethostname(), "pid": self._pid, "runtime": runtime, "startedAt": now}
-        self.system: Dict[str, Any] = {
+        base = {
             "host": writer["host"],
             "pid": self._pid,
             "platform": sys.platform,
@@ -119,7 +121,9 @@ class Run:
             "runtime": runtime,
             "cwd": os.getcwd(),
         }
-        config_values = dict(resolved.config)
+        self.system, flags = captured_system(capture_on, base)
+        # Flags fill only what the config does not say: the script's own config wins.
+        config_values = {**flags, **resolved.config}
         run_dir = os.path.join(spool_dir(self.dir), self.id)
         if not self.resumed or read_run_index(run_dir) is None:
             write_run_index(self.dir, {"id": self.id, "project": self.project, "name": self.name, "createdAt": self._created_at})
@@ -155,6 +159,7 @@ class Run:
             self._sender = start_sender(self, target, writer["id"], self._writer.path)
         self._thread = threading.Thread(target=self._loop, name=f"tally-flush-{self.id}", daemon=True)
         self._thread.start()
+        start_capture(self, capture_on, self._quiet)
         lifecycle.track(self)
 
     def __repr__(self) -> str:
