@@ -1,6 +1,7 @@
 """Tracelet's ArtifactType and TraceletArtifact: the seed's builder, logged as TypeScript logs it."""
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 import subprocess
@@ -134,3 +135,26 @@ def test_invalid_inputs_raise_tally_errors() -> None:
     assert code_of(lambda: TraceletArtifact("m", ArtifactType.MODEL).serialize_object(bad_name, "/tmp")) == "invalid_path"
     assert file_artifact("out/my model.pt").name == "my_model.pt"
     assert file_artifact("out/.hidden").name == "hidden"
+
+
+def test_log_to_run_returns_the_tally_backends_result_and_the_cli_reads_it(tmp_path: Path) -> None:
+    import tally
+    from tally.tracelet.artifacts import log_to_run
+
+    (tmp_path / "model.bin").write_bytes(b"weights")
+    d = tmp_path / "tally"
+    run = tally.init(project="my proj", dir=str(d), capture=False)
+    a = TraceletArtifact("resnet", ArtifactType.MODEL).add_file(str(tmp_path / "model.bin"), description="w")
+    result = log_to_run(run, a)
+    run.finish()
+    assert result.backend == "tally" and len(result.version) == 64
+    assert result.uri == f"tally://my%20proj/resnet@sha256:{result.version}"
+    assert result.metadata == {"runId": run.id, "newBlobs": 1}
+    assert (a.files[0].size_bytes, a.files[0].checksum) == (7, hashlib.sha256(b"weights").hexdigest())
+    cli = REPO / "packages" / "server" / "dist" / "cli" / "main.js"
+    done = subprocess.run(["node", str(cli), "artifact", "get", "resnet", "--project", "my proj", "--out", str(tmp_path / "out"),
+                           "--dir", str(d), "--json"], capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
+    got = json.loads(done.stdout)
+    assert (got["digest"], got["type"], got["metadata"]) == (result.version, "model", {"tracelet": {"descriptions": {"model.bin": "w"}, "referenceSizes": {}}})
+    assert (tmp_path / "out" / "model.bin").read_bytes() == b"weights"

@@ -206,7 +206,9 @@ def log_artifact(run: Any, artifact: Artifact, aliases: Optional[Iterable[str]] 
         artifact.aliases.extend(a for a in aliases if a not in artifact.aliases)
     event, new_blobs = artifact.build(blobs_dir(run.dir), int(time.time() * 1000))
     run._append_event(event)
-    run.flush()
+    # Durable in the spool, as TypeScript's logArtifact: in remote mode the sender ships it
+    # (blobs first) in the background; waiting for the server here would hang an offline run.
+    run.flush(timeout=0)
     return LoggedArtifact(event["name"], artifact.type, event["digest"], new_blobs, event["entries"])
 
 
