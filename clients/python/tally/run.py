@@ -348,6 +348,17 @@ class Run:
             finally:
                 self._sender.stop(timeout)
 
+    def log_artifact(self, artifact: Any, aliases: Optional[List[str]] = None) -> Any:
+        """Log a ``tally.artifacts.Artifact`` as a version of its name; returns a ``LoggedArtifact``.
+
+        Example::
+
+            run.log_artifact(Artifact("resnet", "model").add_file("model.bin"), aliases=["best"])
+        """
+        from .artifacts import log_artifact  # here, so that artifacts cost nothing to a run that logs none
+
+        return log_artifact(self, artifact, aliases)
+
     # Hooks the package's other modules (capture, artifacts, remote, facades) call.
 
     def _append_event(self, event: Dict[str, Any]) -> None:
