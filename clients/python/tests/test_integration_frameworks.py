@@ -159,7 +159,7 @@ def test_real_trainer_callback_when_transformers_imports(tmp_path: Path) -> None
     assert isinstance(callback, transformers.TrainerCallback)
     state = transformers.TrainerState()
     state.global_step = 3
-    args = transformers.TrainingArguments(output_dir=str(tmp_path / "out"), report_to=[])
+    args = Args()  # TrainingArguments itself needs torch
     callback.on_train_begin(args, state, transformers.TrainerControl())
     callback.on_log(args, state, transformers.TrainerControl(), logs={"loss": 0.25})
     callback.on_train_end(args, state, transformers.TrainerControl())
