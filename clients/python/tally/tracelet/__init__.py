@@ -11,8 +11,12 @@ from ._backends import BackendContext, TallyBackend, available_backends, registe
 from ._experiment import Experiment
 from ._global import get_active_experiment, start_logging, stop_logging
 from ._settings import ExperimentConfig
+from .artifacts import ArtifactResult, ArtifactType, TraceletArtifact
 
 __all__ = [
+    "ArtifactResult",
+    "ArtifactType",
+    "TraceletArtifact",
     "BackendContext",
     "Experiment",
     "ExperimentConfig",

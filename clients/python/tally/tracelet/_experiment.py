@@ -16,7 +16,7 @@ from ._summaries import scalar_locals, summarize_dataset, summarize_model
 
 
 def _new_id() -> str:
-    from tally.run import new_run_id
+    from tally.names import new_run_id
 
     return new_run_id()
 

@@ -36,8 +36,6 @@ def sync(
             f"trackio.sync copies a project to a Tally team server{hint}: pass server_url=... or set TALLY_SERVER_URL",
         )
     from tally.remote import sync_spool
-    from tally import _paths
+    from tally.resolve import tally_dir
 
-    return sync_spool(
-        _paths.tally_dir(dir), project=project, all=True, server_url=server_url, api_key=api_key, workspace=workspace
-    )
+    return sync_spool(tally_dir(dir), server_url, api_key=api_key, workspace=workspace, project=project, all=True)
