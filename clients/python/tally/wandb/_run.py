@@ -41,7 +41,7 @@ class Run:
     def __init__(self, core: Optional["tally.Run"], mode: str) -> None:
         self._core = core
         self._mode = mode
-        self._step = 0 if core is None else (core.step + 1 if core.step is not None and core.step >= 0 else 0)
+        self._step = 0 if core is None else core.step
         self._pending: Dict[str, Any] = {}
         self._finished = False
         self.config = Config(core.config if core is not None else {})
@@ -135,10 +135,7 @@ class Run:
         self._commit()
         self._finished = True
         if self._core is not None:
-            if exit_code:
-                self._core.finish(status="failed", exit_code=exit_code)
-            else:
-                self._core.finish()
+            self._core.finish(exit_code=exit_code)
         from . import _module
 
         _module._forget(self)
@@ -184,6 +181,9 @@ def make_run(
     if resume not in _RESUME:
         raise TallyError("invalid_resume", f"resume is one of True, False, 'allow', 'must', 'never', 'auto'; got {resume!r}")
     options: Dict[str, Any] = dict(tally_options)
+    if mode == "offline":
+        # Offline is a local run even where TALLY_SERVER_URL is set: an empty URL means none.
+        options["server_url"] = ""
     tags_list: Optional[List[str]] = list(tags) if tags is not None else None
     core = tally.init(
         project=project or os.environ.get("WANDB_PROJECT") or None,
