@@ -190,20 +190,7 @@ def test_table_from_a_pandas_dataframe() -> None:
     )
 
 
-def test_histogram_image_markdown_log_and_read_back(tmp_path: Path) -> None:
-    run = trackio.init(project="rich", dir=str(tmp_path), capture=False, quiet=True)
-    pixels = _Array([[0, 128], [255, 64]])
-    trackio.log(
-        {
-            "weights": trackio.Histogram([0.1, 0.2, 0.2, 0.9], num_bins=4),
-            "grads": trackio.Histogram(np_histogram=([3, 1], [0.0, 0.5, 1.0])),
-            "sample": trackio.Image(pixels, caption="2x2"),
-            "notes": trackio.Markdown("## Notes"),
-        }
-    )
-    trackio.finish()
-    detail = cli(tmp_path, "run", run.id)
-    assert {m["key"] for m in detail["metrics"]} >= {"weights", "grads", "sample", "notes"} or detail["status"] == "finished"
+def test_histogram_refuses_both_sources() -> None:
     with pytest.raises(tally.TallyError):
         trackio.Histogram([1.0], np_histogram=([1], [0, 1]))
 
@@ -227,8 +214,17 @@ class _Array:
 def test_show_starts_tally_ui_with_the_project_preselected(tmp_path: Path) -> None:
     import socket
 
-    trackio.init(project="shown", dir=str(tmp_path), capture=False, quiet=True)
+    run = trackio.init(project="shown", dir=str(tmp_path), capture=False, quiet=True)
     trackio.log({"loss": 0.5})
+    trackio.log(
+        {
+            "weights": trackio.Histogram([0.1, 0.2, 0.2, 0.9], num_bins=4),
+            "grads": trackio.Histogram(np_histogram=([3, 1], [0.0, 0.5, 1.0])),
+            "sample": trackio.Image(_Array([[0, 128], [255, 64]]), caption="2x2"),
+            "notes": trackio.Markdown("## Notes"),
+            "texts": trackio.Table(columns=["prompt", "reward"], data=[["Trackio", 0.123]]),
+        }
+    )
     trackio.finish()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -240,6 +236,18 @@ def test_show_starts_tally_ui_with_the_project_preselected(tmp_path: Path) -> No
             assert page.status == 200 and b"<html" in page.read().lower()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/workspaces/default/projects", timeout=10) as api:
             assert "shown" in [p["name"] for p in json.loads(api.read())]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/runs/{run.id}/values", timeout=10) as api:
+            values = {v["key"]: v for v in json.loads(api.read())["values"]}
+        assert {k: (v["step"], v["kind"]) for k, v in values.items()} == {
+            "grads": (1, "histogram"),
+            "notes": (1, "markdown"),
+            "sample": (1, "image"),
+            "texts": (1, "table"),
+            "weights": (1, "histogram"),
+        }
+        assert values["texts"]["value"] == {"columns": ["prompt", "reward"], "rows": [["Trackio", 0.123]]}
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{values['sample']['url']}", timeout=10) as image:
+            assert image.read().startswith(b"\x89PNG")
         # A second show finds the dashboard answering and starts nothing.
         again = trackio.show(project="shown", port=port, open_browser=False, block_thread=False)
         assert again.process is None and again.url == dashboard.url
