@@ -76,8 +76,10 @@ class Run:
         target = None
         if server_url:
             # Remote mode lives in tally/remote (start_sender, and resolving the run on the server).
-            raise TallyError("invalid_argument", "remote mode is not available in this build")
-        resolved = resolve_local(options, dir)
+            from .remote import remote_target, resolve_remote
+
+            target = remote_target(server_url, api_key, workspace)
+        resolved = resolve_local(options, dir) if target is None else resolve_remote(options, dir, target)
         self.id: str = resolved.id
         self.project: str = resolved.project
         self.name: str = resolved.name or new_run_name()
