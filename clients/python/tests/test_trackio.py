@@ -269,3 +269,29 @@ def test_sync_needs_a_server(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(tally.TallyError) as e:
         trackio.sync(project="my-project", space_id="username/my-experiments")
     assert e.value.code == "invalid_argument" and "Hugging Face Space" in str(e.value)
+
+
+def test_sync_copies_one_local_project_to_a_real_server(tmp_path: Path) -> None:
+    from remote_support import Server, create_key
+
+    server = Server(str(tmp_path / "server"))
+    os.makedirs(server.dir)
+    key = create_key(server.dir)
+    server.start()
+    try:
+        local = tmp_path / "local"
+        kept = trackio.init(project="my-project", name="a", dir=str(local), capture=False, quiet=True)
+        for loss in (0.5, 0.25):
+            trackio.log({"loss": loss})
+        trackio.finish()
+        trackio.init(project="other", dir=str(local), capture=False, quiet=True)
+        trackio.log({"loss": 9})
+        trackio.finish()
+        report = trackio.sync(project="my-project", server_url=server.url, api_key=key, dir=str(local))
+        assert [(w["runId"], "error" in w) for w in report["writers"]] == [(kept.id, False)]
+        assert server.series(key, kept.id, "loss")["values"] == [0.5, 0.25]
+        # Again: nothing is stored twice.
+        (again,) = trackio.sync(project="my-project", server_url=server.url, api_key=key, dir=str(local))["writers"]
+        assert (again["records"], again["points"]) == (0, 0)
+    finally:
+        server.kill()
