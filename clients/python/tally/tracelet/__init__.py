@@ -1,0 +1,30 @@
+"""Tracelet's Python API over Tally: ``import tally.tracelet as tracelet`` where a script had
+``import tracelet``. The built-in backend is ``tally``; others register with ``register_backend``.
+
+Example:
+    >>> import tally.tracelet as tracelet
+    >>> exp = tracelet.start_logging(exp_name="my_experiment", project="my_project", backend="tally")
+    >>> exp.log_metric("loss", 0.5, 0)
+    >>> tracelet.stop_logging()
+"""
+from ._backends import BackendContext, TallyBackend, available_backends, register_backend, unregister_backend
+from ._experiment import Experiment
+from ._global import get_active_experiment, start_logging, stop_logging
+from ._settings import ExperimentConfig
+from .artifacts import ArtifactResult, ArtifactType, TraceletArtifact
+
+__all__ = [
+    "ArtifactResult",
+    "ArtifactType",
+    "TraceletArtifact",
+    "BackendContext",
+    "Experiment",
+    "ExperimentConfig",
+    "TallyBackend",
+    "available_backends",
+    "get_active_experiment",
+    "register_backend",
+    "start_logging",
+    "stop_logging",
+    "unregister_backend",
+]

@@ -1,0 +1,320 @@
+"""tally.tracelet: seeds 001/004's usage with only the import changed, read back through the
+TS CLI; settings and TRACELET_*; backends; captures; artifacts; SummaryWriter interception."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import tally
+import tally.tracelet as tracelet
+from tally.tracelet import ArtifactType, Experiment, ExperimentConfig
+from tally.tracelet._settings import capture_options, resolve_settings
+
+REPO = Path(__file__).resolve().parents[3]
+CLI = REPO / "packages" / "server" / "dist" / "cli" / "main.js"
+
+
+def cli(dir: Path, *args: str):
+    out = subprocess.run(["node", str(CLI), *args, "--dir", str(dir), "--json"], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def run_script(dir: Path, source: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TALLY_DIR": str(dir), "TALLY_CAPTURE": "0"}
+    env.pop("TALLY_SERVER_URL", None)
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(source)], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+# Seed 001's "Basic Usage" with `import tracelet` and torch's SummaryWriter changed to
+# Tally's facade and tensorboardX's writer (torch is not installed here).
+BASIC_USAGE = """
+import tally.tracelet as tracelet
+from tensorboardX import SummaryWriter
+{register}
+# Start experiment tracking
+experiment = tracelet.start_logging(
+    exp_name="my_experiment",
+    project="my_project",
+    backend="mlflow"
+)
+
+# Use TensorBoard normally - metrics automatically captured
+writer = SummaryWriter()
+writer.add_scalar('loss', 0.5, 0)
+writer.add_scalar('accuracy', 0.95, 0)
+
+# Direct API usage
+experiment.log_params({{
+    "learning_rate": 0.01,
+    "batch_size": 32
+}})
+
+experiment.log_artifact("model.pth")
+
+# Stop tracking
+tracelet.stop_logging()
+print(experiment.id)
+"""
+
+
+def test_seed_basic_usage_names_mlflow_which_tally_lacks(tmp_path: Path) -> None:
+    done = run_script(tmp_path / "tally", BASIC_USAGE.format(register=""), tmp_path)
+    assert done.returncode != 0
+    assert "TallyError" in done.stderr and "invalid_argument" in done.stderr
+    assert "Tally has no mlflow backend yet" in done.stderr and "register_backend" in done.stderr
+
+
+def test_seed_basic_usage_with_mlflow_registered_as_tally(tmp_path: Path) -> None:
+    # A script that keeps backend="mlflow" logs into Tally once that name is registered.
+    (tmp_path / "model.pth").write_bytes(b"weights")
+    register = 'tracelet.register_backend("mlflow", tracelet.TallyBackend)\n'
+    done = run_script(tmp_path / "tally", BASIC_USAGE.format(register=register), tmp_path)
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.strip()
+    home = tmp_path / "tally"
+    run = cli(home, "run", run_id)
+    assert run["name"] == "my_experiment" and run["project"] == "my_project" and run["status"] == "finished"
+    assert run["config"] == {"learning_rate": 0.01, "batch_size": 32}
+    assert cli(home, "series", run_id, "loss")["values"] == [0.5]
+    assert cli(home, "series", run_id, "accuracy")["steps"] == [0]
+    artifacts = cli(home, "artifact", "ls", "my_project")
+    assert [a["name"] for a in artifacts] == ["model.pth"]
+
+
+def test_seed_context_manager_usage(tmp_path: Path) -> None:
+    done = run_script(
+        tmp_path,
+        """
+        import tally.tracelet as tracelet
+
+        def train_epoch():
+            train_epoch.calls = getattr(train_epoch, "calls", 0) + 1
+            return 1 / train_epoch.calls
+
+        # Use as context manager for automatic cleanup
+        with tracelet.start_logging("context_experiment", backend="tally") as exp:
+            # Training code here
+            for epoch in range(10):
+                loss = train_epoch()
+                exp.log_metric("loss", loss, epoch)
+
+            # Experiment automatically closed when exiting context
+        assert tracelet.get_active_experiment() is None
+        print(exp.id)
+        """,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.strip()
+    series = cli(tmp_path, "series", run_id, "loss")
+    assert series["steps"] == list(range(10)) and series["values"] == [1 / n for n in range(1, 11)]
+    assert cli(tmp_path, "run", run_id)["status"] == "finished"
+
+
+def test_seed_advanced_configuration_reads_the_active_experiment(tmp_path: Path) -> None:
+    tracelet.register_backend("wandb", tracelet.TallyBackend)
+    tracelet.register_backend("mlflow", _Recorder)
+    try:
+        experiment = tracelet.start_logging(
+            exp_name="advanced_experiment",
+            project="research_project",
+            backend=["mlflow", "wandb"],
+            config={
+                "track_system": True,
+                "track_git": True,
+                "track_env": True,
+                "metrics_interval": 10.0,
+                "mlflow_tracking_uri": "http://localhost:5000",
+                "wandb_project": "my-wandb-project",
+            },
+            dir=str(tmp_path),
+            quiet=True,
+        )
+        current_exp = tracelet.get_active_experiment()
+        assert current_exp is experiment
+        assert current_exp.experiment_id == experiment.id
+        assert [b.name for b in current_exp.backends] == ["mlflow", "tally"]
+        recorder = current_exp.backends[0]
+        assert recorder.context.settings["mlflow_tracking_uri"] == "http://localhost:5000"
+        assert recorder.context.capture == {"system": {"interval_ms": 10000}, "git": True, "env": True}
+        experiment.log_metric("loss", 0.5, 1)
+        tracelet.stop_logging()
+        assert recorder.calls == [("metric", "loss", 0.5, 1), ("stop",)]
+        assert cli(tmp_path, "series", experiment.id, "loss")["steps"] == [1]
+    finally:
+        tracelet.unregister_backend("wandb")
+        tracelet.unregister_backend("mlflow")
+
+
+class _Recorder:
+    """A registered backend that keeps what it is told."""
+
+    name = "mlflow"
+
+    def __init__(self, context: tracelet.BackendContext) -> None:
+        self.context = context
+        self.calls: list = []
+
+    def log_metric(self, name, value, iteration):
+        self.calls.append(("metric", name, value, iteration))
+
+    def log_params(self, params):
+        self.calls.append(("params", params))
+
+    def log_artifact(self, artifact):
+        return None
+
+    def stop(self):
+        self.calls.append(("stop",))
+
+
+def _experiment(tmp_path: Path, **options) -> Experiment:
+    return Experiment("exp", config=ExperimentConfig(track_tensorboard=False), dir=str(tmp_path), quiet=True, **options)
+
+
+def test_experiment_methods_and_properties(tmp_path: Path) -> None:
+    exp = _experiment(tmp_path, tags=["a", "b"])
+    with pytest.raises(tally.TallyError) as e:
+        exp.log_metric("loss", 1)
+    assert e.value.code == "no_active_run"
+    exp.start()
+    assert exp.name == "exp" and exp.tags == ["a", "b"] and exp.iteration == 0 and exp.created_at.tzinfo is not None
+    exp.set_iteration(3)
+    exp.log_metric("loss", 0.3)
+    exp.log_metric("loss", 0.2, iteration=5)
+    exp.log_hyperparameter("optimizer", "adam")
+    exp.end()
+    exp.stop()  # harmless twice
+    assert cli(tmp_path, "series", exp.id, "loss")["steps"] == [3, 5]
+    run = cli(tmp_path, "run", exp.id)
+    assert run["config"] == {"optimizer": "adam"} and run["tags"] == ["a", "b"]
+    with pytest.raises(tally.TallyError) as e:
+        exp.log_metric("loss", 1)
+    assert e.value.code == "run_finished"
+
+
+def test_capture_hyperparams_reads_the_callers_locals(tmp_path: Path) -> None:
+    exp = _experiment(tmp_path).start()
+
+    def train(learning_rate=0.01, batch_size=32, optimizer="adam", _private=1):
+        epochs = 5
+        layers = [1, 2]  # not a scalar: left out
+        return exp.capture_hyperparams()
+
+    captured = train()
+    assert captured == {"learning_rate": 0.01, "batch_size": 32, "optimizer": "adam", "epochs": 5}
+    exp.stop()
+    assert cli(tmp_path, "run", exp.id)["config"] == captured
+
+
+def test_capture_model_and_dataset(tmp_path: Path) -> None:
+    exp = _experiment(tmp_path).start()
+
+    class Weights:
+        def __init__(self, n):
+            self.n = n
+            self.requires_grad = True
+
+        def numel(self):
+            return self.n
+
+    class Net:  # torch's nn.Module, as capture_model reads it
+        def parameters(self):
+            return iter([Weights(10), Weights(5)])
+
+        def named_children(self):
+            return iter([("conv", object()), ("fc", object())])
+
+    model = exp.capture_model(Net())
+    assert model == {"type": "Net", "parameters": 15, "trainable_parameters": 15, "layers": 2, "parts": {"conv": "object", "fc": "object"}}
+    dataset = exp.capture_dataset([{"x": 1, "y": 0}, {"x": 2, "y": 1}])
+    assert dataset == {"type": "list", "size": 2, "sample": {"type": "dict", "fields": ["x", "y"]}}
+    exp.stop()
+    assert cli(tmp_path, "run", exp.id)["config"] == {"model": model, "dataset": dataset}
+
+
+def test_artifacts_log_get_list(tmp_path: Path) -> None:
+    (tmp_path / "model.bin").write_bytes(b"abc")
+    exp = _experiment(tmp_path).start()
+    model = exp.create_artifact("resnet", ArtifactType.MODEL, "after epoch 3").add_file(str(tmp_path / "model.bin"), "weights/model.bin")
+    results = exp.log_artifact(model)
+    assert set(results) == {"tally"} and results["tally"].backend == "tally"
+    assert results["tally"].uri.startswith("tally://default/resnet@sha256:")
+    exp.log_file_artifact(str(tmp_path / "model.bin"))
+    assert exp.get_artifact("resnet").files[0].checksum is not None
+    assert exp.get_artifact("resnet", results["tally"].version) is model
+    assert exp.get_artifact("resnet", "0" * 64) is None
+    assert [a.name for a in exp.list_artifacts()] == ["resnet", "model.bin"]
+    assert [a.name for a in exp.list_artifacts(ArtifactType.CUSTOM)] == ["model.bin"]
+    with pytest.raises(tally.TallyError):
+        exp.list_artifacts(backend="mlflow")
+    exp.stop()
+    assert sorted(a["name"] for a in cli(tmp_path, "artifact", "ls", "default")) == ["model.bin", "resnet"]
+
+
+def test_tensorboard_writer_goes_to_the_experiment_until_stop(tmp_path: Path) -> None:
+    from tensorboardX import SummaryWriter
+
+    exp = tracelet.start_logging("tb", dir=str(tmp_path / "tally"), quiet=True)
+    writer = SummaryWriter(logdir=str(tmp_path / "tb"))
+    writer.add_scalar("loss", 0.5, 0)
+    writer.add_scalars("group", {"a": 1.0, "b": 2.0}, 1)
+    writer.add_text("note", "hello", 2)
+    tracelet.stop_logging()
+    writer.add_scalar("loss", 0.1, 9)  # after stop: the event file only
+    writer.close()
+    home = tmp_path / "tally"
+    assert cli(home, "series", exp.id, "loss")["steps"] == [0]
+    keys = {m["key"] for m in cli(home, "run", exp.id)["metrics"]}
+    assert keys == {"loss", "group/a", "group/b"}
+    # add_text is a Markdown value at its step (values are not in `tally run`; read the spool).
+    from tally.spool.reader import iter_spool_file, spool_files
+
+    events = [r.event for f in spool_files(str(home / "spool" / exp.id)) for r in iter_spool_file(f) if r.event]
+    texts = [(e["key"], e["step"], e["kind"]) for e in events if e["type"] == "value"]
+    assert texts == [("note", 2, "markdown")]
+
+
+def test_unknown_backend_is_a_clear_error_before_anything_starts(tmp_path: Path) -> None:
+    with pytest.raises(tally.TallyError) as e:
+        tracelet.start_logging("x", backend=["tally", "nosuch"], dir=str(tmp_path))
+    assert e.value.code == "invalid_argument" and "nosuch" in str(e.value) and "tally" in str(e.value)
+    assert not (tmp_path / "spool").exists()
+    with pytest.raises(tally.TallyError):
+        tracelet.register_backend("tally", _Recorder)
+
+
+def test_settings_from_the_environment() -> None:
+    env = {
+        "TRACELET_PROJECT": "envproj",
+        "TRACELET_BACKEND": "tally, console",
+        "TRACELET_TRACK_GIT": "no",
+        "TRACELET_TRACK_SYSTEM": "off",
+        "TRACELET_TRACK_ENV": "1",
+        "TRACELET_METRICS_INTERVAL": "5",
+        "TRACELET_AUTOMAGIC_FRAMEWORKS": "torch,sklearn",
+    }
+    project, backends, settings = resolve_settings(None, None, None, env)
+    assert project == "envproj" and backends == ["tally", "console"]
+    assert settings["automagic_frameworks"] == ["torch", "sklearn"]
+    assert capture_options(settings, None) == {"system": False, "git": False, "env": True}
+    # The call's own values win over the environment.
+    project, backends, settings = resolve_settings("mine", "tally", {"track_git": True}, env)
+    assert (project, backends, settings["track_git"]) == ("mine", ["tally"], True)
+    # An ExperimentConfig flag set away from its default wins over both.
+    assert capture_options({"track_git": True}, ExperimentConfig(track_git=False, track_stdout=False, track_args=False)) == {
+        "git": False,
+        "console": False,
+        "argv": False,
+    }
+    with pytest.raises(tally.TallyError) as e:
+        resolve_settings(None, None, None, {"TRACELET_TRACK_GIT": "maybe"})
+    assert e.value.code == "invalid_argument" and "TRACELET_TRACK_GIT" in str(e.value)
+    with pytest.raises(tally.TallyError):
+        capture_options({"metrics_interval": 0.5}, None)
