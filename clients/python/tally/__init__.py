@@ -8,12 +8,15 @@ Example::
         run.log({"loss": 1 / (step + 1)})
     run.finish()
 """
+from .artifacts import Artifact, LoggedArtifact
 from .api import config, current_run, finish, flush, init, log, result, summary
 from .errors import ERROR_CODES, TallyError
 from .run import Run, __version__
 from .values import Histogram, Image, Markdown, RichValue, Table
 
 __all__ = [
+    "Artifact",
+    "LoggedArtifact",
     "ERROR_CODES",
     "Histogram",
     "Image",

@@ -142,7 +142,7 @@ def test_seed_advanced_configuration_reads_the_active_experiment(tmp_path: Path)
         assert [b.name for b in current_exp.backends] == ["mlflow", "tally"]
         recorder = current_exp.backends[0]
         assert recorder.context.settings["mlflow_tracking_uri"] == "http://localhost:5000"
-        assert recorder.context.capture == {"system": {"interval_ms": 10000}, "git": True, "env": True}
+        assert recorder.context.capture == {"system": 10.0, "git": True, "env": True}
         experiment.log_metric("loss", 0.5, 1)
         tracelet.stop_logging()
         assert recorder.calls == [("metric", "loss", 0.5, 1), ("stop",)]

@@ -136,7 +136,7 @@ def capture_options(settings: Mapping[str, Any], config: Optional[ExperimentConf
     if system is False:
         capture["system"] = False
     elif interval is not None:
-        capture["system"] = {"interval_ms": int(round(interval * 1000))}
+        capture["system"] = float(interval)
     elif system is True:
         capture["system"] = True
     for key, field, setting in (
