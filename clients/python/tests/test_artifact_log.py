@@ -72,11 +72,12 @@ def test_versions_aliases_and_dedup_read_back_through_the_cli(tmp_path: Path, sr
     best = cli(d, "artifact", "get", "resnet:best", "--project", "vision", "--out", str(out))
     assert (best["version"], best["digest"], best["description"]) == ("v0", first.digest, "first")
     assert best["metadata"] == {"epochs": 3}
-    # The store keeps a manifest as JSON.stringify writes it, NaN and infinities as null, for
-    # either client alike; the digest was computed the same way, so the store accepted it.
+    # The store keeps NaN and infinities in an object exactly; JSON answers (the CLI's, the
+    # API's) write them as the strings "NaN" and "Infinity", as they write every number.
     assert best["entries"] == first.entries[:3] + [
-        {"kind": "object", "path": "metrics.json", "value": {"acc": 0.9, "loss": None, "best": None}}
+        {"kind": "object", "path": "metrics.json", "value": {"acc": 0.9, "loss": "NaN", "best": "Infinity"}}
     ] + first.entries[4:]
+    assert json.loads((out / "metrics.json").read_text()) == {"acc": 0.9, "loss": "NaN", "best": "Infinity"}
     assert (out / "model.bin").read_bytes() == b"weights!" * 4096
     assert (out / "data" / "sub" / "b.txt").read_text() == "same bytes"
     latest = cli(d, "artifact", "get", "resnet:latest", "--project", "vision", "--out", str(tmp_path / "out2"))

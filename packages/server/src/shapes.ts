@@ -62,6 +62,6 @@ export function artifactVersionJson(v: ArtifactVersionInfo): ArtifactVersionJson
     size: v.size,
     runId: v.runId,
     createdAt: iso(v.createdAt),
-    entries: v.entries as ArtifactEntryJson[],
+    entries: toPlainJson(v.entries) as unknown as ArtifactEntryJson[],
   }
 }

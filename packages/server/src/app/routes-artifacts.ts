@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path'
 import { TallyError } from '@tally/sdk'
-import { checkArtifactName, checkEntryPath, isSha256 } from '@tally/sdk/spool'
+import { checkArtifactName, checkEntryPath, isSha256, toPlainJson } from '@tally/sdk/spool'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { BlobStore } from '../blobs/blob-store.js'
 import { artifactJson, artifactVersionJson } from '../shapes.js'
@@ -139,7 +139,7 @@ export function registerArtifactRoutes(app: FastifyInstance, store: Store, blobs
       }
       reply.header('content-type', 'application/octet-stream')
       reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(basename(path))}`)
-      if (entry.kind === 'object') return Buffer.from(JSON.stringify(entry.value, null, 2))
+      if (entry.kind === 'object') return Buffer.from(JSON.stringify(toPlainJson(entry.value), null, 2))
       const bytes = await blobs.open(v.workspace, entry.sha256)
       if (bytes === undefined) {
         throw notFound(

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ArtifactEntryJson, ArtifactJson, ArtifactVersionJson } from '@tally/sdk'
 import { TallyError } from '@tally/sdk'
-import { checkArtifactName, checkEntryPath } from '@tally/sdk/spool'
+import { checkArtifactName, checkEntryPath, toPlainJson } from '@tally/sdk/spool'
 import { FsBlobStore } from '../blobs/fs-blob-store.js'
 import { artifactJson, artifactVersionJson } from '../shapes.js'
 import type { Store } from '../store/store.js'
@@ -97,7 +97,7 @@ async function get(ctx: ArtifactCtx, source: Source, target: string): Promise<nu
       continue
     }
     await mkdir(dirname(path), { recursive: true })
-    if (entry.kind === 'object') await writeFile(path, JSON.stringify(entry.value, null, 2))
+    if (entry.kind === 'object') await writeFile(path, JSON.stringify(toPlainJson(entry.value), null, 2))
     else await download(await source.bytes(v, entry), path, entry.sha256)
     files++
   }

@@ -28,6 +28,19 @@ for (const kind of STORE_KINDS) {
   describe(`${kind}: artifacts`, () => {
     const fresh = freshStores(kind, 'artifacts', { now: () => T0 + 1000, hostname: 'this-host' })
 
+    it('keeps NaN and ±Infinity inside object entries exactly', async () => {
+      const store = await fresh()
+      const entries: ArtifactEntry[] = [
+        {
+          kind: 'object',
+          path: 'stats.json',
+          value: { loss: Number.NaN, best: Number.POSITIVE_INFINITY, low: [Number.NEGATIVE_INFINITY, 1] },
+        },
+      ]
+      await store.ingest('w1', [runRecord(1, { id: 'r1', project: 'p' }), rec(2, artifact('stats', entries))])
+      expect((await store.getArtifact('p', 'stats', 'latest'))?.entries).toEqual(entries)
+    })
+
     it('numbers versions per name, moves latest, keeps aliases, and treats a replayed digest as the same version', async () => {
       const store = await fresh()
       const v0 = artifact('resnet', [file('model.bin', SHA_A)], { aliases: ['best'], metadata: { epochs: 1 }, description: 'first' })

@@ -105,7 +105,7 @@ export function checkArtifactEvent(e: ArtifactEvent): ArtifactEvent {
 export function artifactColumns(e: ArtifactEvent): { metadata: string; manifest: string; size: number } {
   let size = 0
   for (const entry of e.entries) if (entry.kind === 'file') size += entry.size
-  return { metadata: stringifyTagged(e.metadata), manifest: JSON.stringify(e.entries), size }
+  return { metadata: stringifyTagged(e.metadata), manifest: stringifyTagged(e.entries as unknown as JsonValue), size }
 }
 
 export function toArtifactVersion(
@@ -126,7 +126,7 @@ export function toArtifactVersion(
     description: row.description,
     metadata: parseTagged(row.metadata) as { [key: string]: JsonValue },
     aliases: names,
-    entries: JSON.parse(row.manifest) as ArtifactEntry[],
+    entries: parseTagged(row.manifest) as unknown as ArtifactEntry[],
     size: Number(row.size),
     runId: row.run_id,
     createdAt: Number(row.created_at),
