@@ -135,8 +135,11 @@ def test_remote_mode_reads_versions_through_the_server(tmp_path: Path) -> None:
     key = create_key(server.dir)
     server.start()
     try:
+        told: list = []
+
         def remote(sub: str) -> tally.Run:
-            return tally.init(project="p", server_url=server.url, api_key=key, dir=str(tmp_path / sub), **QUIET)
+            return tally.init(project="p", server_url=server.url, api_key=key, dir=str(tmp_path / sub),
+                              on_error=told.append, **QUIET)
 
         writer = remote("writer")
         (tmp_path / "w.bin").write_bytes(b"weights v0")
@@ -155,5 +158,7 @@ def test_remote_mode_reads_versions_through_the_server(tmp_path: Path) -> None:
         assert versions[0].run_id == writer.id and versions[0].created_at > 0
         assert versions[1].entries == [{"kind": "file", "path": "w.bin", "size": 10, "sha256": versions[1].entries[0]["sha256"]}]
         assert not os.path.exists(tmp_path / "other" / "spool" / writer.id)
+        # log_artifact's flush(timeout=0) waits for nothing, and tells of no outage.
+        assert told == []
     finally:
         server.kill()
