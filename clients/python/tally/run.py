@@ -359,6 +359,21 @@ class Run:
 
         return log_artifact(self, artifact, aliases)
 
+    def artifact_versions(self) -> List[Any]:
+        """Every version of every artifact in this run's project, oldest first, numbered as the store
+        numbers them (``version == 3`` is ``v3``), with ``latest`` and the aliases each carries: a list
+        of ``tally.artifacts.catalog.ArtifactVersion``. What this run logged is counted: local mode
+        reads the spool, remote mode waits until the server has this run's records, then asks it
+        (``server_unreachable`` when it has not within 30 s).
+
+        Example::
+
+            model = [v for v in run.artifact_versions() if v.name == "resnet"][-1]
+        """
+        from .artifacts.catalog import run_artifact_versions
+
+        return run_artifact_versions(self)
+
     # Hooks the package's other modules (capture, artifacts, remote, facades) call.
 
     def _append_event(self, event: Dict[str, Any]) -> None:

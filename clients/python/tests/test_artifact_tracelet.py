@@ -147,14 +147,38 @@ def test_log_to_run_returns_the_tally_backends_result_and_the_cli_reads_it(tmp_p
     a = TraceletArtifact("resnet", ArtifactType.MODEL).add_file(str(tmp_path / "model.bin"), description="w")
     result = log_to_run(run, a)
     run.finish()
-    assert result.backend == "tally" and len(result.version) == 64
-    assert result.uri == f"tally://my%20proj/resnet@sha256:{result.version}"
-    assert result.metadata == {"runId": run.id, "newBlobs": 1}
+    digest = result.metadata["digest"]
+    assert (result.backend, result.version, result.uri) == ("tally", "v0", "tally://my%20proj/resnet:v0")
+    assert result.metadata == {"runId": run.id, "digest": digest, "newBlobs": 1} and len(digest) == 64
     assert (a.files[0].size_bytes, a.files[0].checksum) == (7, hashlib.sha256(b"weights").hexdigest())
     cli = REPO / "packages" / "server" / "dist" / "cli" / "main.js"
     done = subprocess.run(["node", str(cli), "artifact", "get", "resnet", "--project", "my proj", "--out", str(tmp_path / "out"),
                            "--dir", str(d), "--json"], capture_output=True, timeout=120)
     assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
     got = json.loads(done.stdout)
-    assert (got["digest"], got["type"], got["metadata"]) == (result.version, "model", {"tracelet": {"descriptions": {"model.bin": "w"}, "referenceSizes": {}}})
+    assert (got["version"], got["digest"], got["type"], got["metadata"]) == ("v0", digest, "model", {"tracelet": {"descriptions": {"model.bin": "w"}, "referenceSizes": {}}})
     assert (tmp_path / "out" / "model.bin").read_bytes() == b"weights"
+
+
+def test_references_ending_alike_get_paths_of_their_own_and_tracelet_metadata_is_refused(tmp_path: Path) -> None:
+    a = (TraceletArtifact("data", ArtifactType.DATASET)
+         .add_object([1], "data.tar")
+         .add_reference("s3://a/data.tar", 5, "first")
+         .add_reference("s3://b/data.tar", 7))
+    event, _ = a.to_artifact().build(tmp_path / "blobs", 0)
+    assert [(e["path"], e.get("uri")) for e in event["entries"]] == [
+        ("data.tar", None), ("data.tar~1", "s3://a/data.tar"), ("data.tar~2", "s3://b/data.tar")]
+    assert event["metadata"]["tracelet"] == {"descriptions": {"data.tar~1": "first"},
+                                             "referenceSizes": {"data.tar~1": 5, "data.tar~2": 7}}
+    back = TraceletArtifact.from_manifest(event["name"], event["artifactType"], None, event["metadata"], event["entries"],
+                                          version="v2", aliases=["latest", "best"])
+    assert [(r.uri, r.size_bytes, r.description) for r in back.references] == [
+        ("s3://a/data.tar", 5, "first"), ("s3://b/data.tar", 7, None)]
+    assert (back.to_dict()["version"], back.to_dict()["aliases"]) == ("v2", ["latest", "best"])
+    assert (a.version, a.aliases) == (None, [])
+
+    mine = TraceletArtifact("m", ArtifactType.MODEL)
+    mine.metadata["tracelet"] = {"mine": True}
+    with pytest.raises(TallyError) as info:
+        mine.to_artifact()
+    assert info.value.code == "invalid_argument" and "tracelet" in info.value.message

@@ -2,6 +2,7 @@
 TS CLI; settings and TRACELET_*; backends; captures; artifacts; SummaryWriter interception."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -240,22 +241,80 @@ def test_capture_model_and_dataset(tmp_path: Path) -> None:
 
 
 def test_artifacts_log_get_list(tmp_path: Path) -> None:
-    (tmp_path / "model.bin").write_bytes(b"abc")
+    (tmp_path / "model.bin").write_bytes(b"weights v0")
     exp = _experiment(tmp_path).start()
-    model = exp.create_artifact("resnet", ArtifactType.MODEL, "after epoch 3").add_file(str(tmp_path / "model.bin"), "weights/model.bin")
+    model = (exp.create_artifact("resnet", ArtifactType.MODEL, "after epoch 3")
+             .add_file(str(tmp_path / "model.bin"), "weights/model.bin")
+             .add_reference("s3://a/data.tar").add_reference("s3://b/data.tar", 7))
     results = exp.log_artifact(model)
     assert set(results) == {"tally"} and results["tally"].backend == "tally"
-    assert results["tally"].uri.startswith("tally://default/resnet@sha256:")
-    exp.log_file_artifact(str(tmp_path / "model.bin"))
-    assert exp.get_artifact("resnet").files[0].checksum is not None
-    assert exp.get_artifact("resnet", results["tally"].version) is model
-    assert exp.get_artifact("resnet", "0" * 64) is None
+    assert (results["tally"].version, results["tally"].uri) == ("v0", "tally://default/resnet:v0")
+    digest = results["tally"].metadata["digest"]
+    assert results["tally"].metadata == {"runId": exp.id, "digest": digest, "newBlobs": 1}
+    assert (model.files[0].size_bytes, model.files[0].checksum) == (10, hashlib.sha256(b"weights v0").hexdigest())
+    assert exp.log_file_artifact(str(tmp_path / "model.bin"))["tally"].version == "v0"
+    back = exp.get_artifact("resnet")
+    assert (back.version, back.aliases, back.description) == ("v0", ["latest"], "after epoch 3")
+    assert [(f.local_path, f.size_bytes) for f in back.files] == [(str(tmp_path / "model.bin"), 10)]
+    assert [(r.uri, r.size_bytes) for r in back.references] == [("s3://a/data.tar", None), ("s3://b/data.tar", 7)]
+    assert exp.get_artifact("resnet", "v0").version == "v0"
+    assert exp.get_artifact("resnet", digest).version == "v0"
+    assert exp.get_artifact("resnet", "v1") is None and exp.get_artifact("resnet", "0" * 64) is None
+    assert exp.get_artifact("missing") is None
     assert [a.name for a in exp.list_artifacts()] == ["resnet", "model.bin"]
     assert [a.name for a in exp.list_artifacts(ArtifactType.CUSTOM)] == ["model.bin"]
     with pytest.raises(tally.TallyError):
         exp.list_artifacts(backend="mlflow")
     exp.stop()
+
+    # Another experiment of the project reads those versions back and adds v1; its reads see the
+    # earlier run's file in this machine's blob store.
+    (tmp_path / "model.bin").write_bytes(b"weights v1")
+    nxt = _experiment(tmp_path).start()
+    earlier = nxt.get_artifact("resnet")
+    assert (earlier.version, earlier.aliases) == ("v0", ["latest"])
+    assert earlier.files[0].local_path.startswith(str(tmp_path / "blobs"))
+    assert Path(earlier.files[0].local_path).read_bytes() == b"weights v0"
+    v1 = nxt.log_artifact(nxt.create_artifact("resnet", ArtifactType.MODEL).add_file(str(tmp_path / "model.bin"), "weights/model.bin"))
+    assert (v1["tally"].version, v1["tally"].uri) == ("v1", "tally://default/resnet:v1")
+    assert (nxt.get_artifact("resnet").version, nxt.get_artifact("resnet").aliases) == ("v1", ["latest"])
+    assert nxt.get_artifact("resnet", "v0").files[0].size_bytes == 10
+    assert [f"{a.name}:{a.version}" for a in nxt.list_artifacts(ArtifactType.MODEL)] == ["resnet:v0", "resnet:v1"]
+    nxt.stop()
+
+    # The store, filling from the spool afterwards, numbers the two runs' versions as they did.
     assert sorted(a["name"] for a in cli(tmp_path, "artifact", "ls", "default")) == ["model.bin", "resnet"]
+    for ref, content in (("resnet:v0", b"weights v0"), ("resnet:latest", b"weights v1")):
+        out = tmp_path / "out" / ref.replace(":", "-")
+        cli(tmp_path, "artifact", "get", ref, "--project", "default", "--out", str(out))
+        assert (out / "weights" / "model.bin").read_bytes() == content
+
+
+def test_remote_experiments_read_the_projects_versions_through_the_server(tmp_path: Path) -> None:
+    from remote_support import Server, create_key
+
+    server = Server(str(tmp_path / "server"))
+    os.makedirs(server.dir)
+    key = create_key(server.dir)
+    server.start()
+    try:
+        (tmp_path / "model.pth").write_bytes(b"14 bytes of it")
+        remote = {"server_url": server.url, "api_key": key, "quiet": True}
+        exp = Experiment("remote", config=ExperimentConfig(track_tensorboard=False), dir=str(tmp_path / "client"), **remote).start()
+        logged = exp.log_artifact(exp.create_artifact("weights", ArtifactType.WEIGHTS).add_file(str(tmp_path / "model.pth")))
+        assert logged["tally"].version == "v0" and "versionPending" not in logged["tally"].metadata
+        back = exp.get_artifact("weights")
+        assert (back.version, back.aliases, back.files[0].size_bytes) == ("v0", ["latest"], 14)
+        assert back.files[0].local_path == str(tmp_path / "model.pth")
+        exp.stop()
+        # Another client, with a spool of its own, sees the version through the server.
+        other = Experiment("reader", config=ExperimentConfig(track_tensorboard=False), dir=str(tmp_path / "other"), **remote).start()
+        assert [f"{a.name}:{a.version}" for a in other.list_artifacts()] == ["weights:v0"]
+        # Its machine has no copy of the file: no local path.
+        assert other.get_artifact("weights", "v0").files[0].local_path == ""
+        other.stop()
+    finally:
+        server.kill()
 
 
 def test_tensorboard_writer_goes_to_the_experiment_until_stop(tmp_path: Path) -> None:

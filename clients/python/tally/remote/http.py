@@ -76,8 +76,9 @@ class Client:
         self._aborted = False
 
     def request(self, method: str, path: str, body: Optional[bytes] = None,
-                headers: Optional[Dict[str, str]] = None) -> Answer:
-        """One request; never raises for what the network or the server does."""
+                headers: Optional[Dict[str, str]] = None, list_body: bool = False) -> Answer:
+        """One request; never raises for what the network or the server does. With ``list_body``
+        a 2xx answer is a JSON array, found in ``body["list"]``."""
         all_headers = {
             "authorization": f"Bearer {self.target.api_key}",
             "accept": "application/json",
@@ -106,6 +107,9 @@ class Client:
             message = (f"{self.target.server_url} redirects to {location or 'another address'}; set server_url "
                        "(TALLY_SERVER_URL) to the server's final address, e.g. its https:// URL")
             return Answer("refused", status=status, error=_tally_error("invalid_argument", message))
+        if list_body and 200 <= status < 300:
+            # answer_of takes objects: wrap the array as TypeScript's catalog does.
+            text = f'{{"list":{text}}}'
         return answer_of(status, text, self.target.server_url)
 
     def abort(self) -> None:

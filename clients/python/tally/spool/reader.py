@@ -3,11 +3,22 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, Iterator, List, NamedTuple, Optional
+import struct
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 from ..errors import TallyError
 from .codec import decode_records, has_magic
-from .format import KIND_POINTS, MAGIC, RECORD_HEADER_BYTES, RUN_INDEX_FILE, SPOOL_FILE_SUFFIX, SpoolRecord, counts_as_step
+from .format import (
+    BODY_HEADER_BYTES,
+    KIND_EVENT,
+    KIND_POINTS,
+    MAGIC,
+    RECORD_HEADER_BYTES,
+    RUN_INDEX_FILE,
+    SPOOL_FILE_SUFFIX,
+    SpoolRecord,
+    counts_as_step,
+)
 
 DEFAULT_READ_BYTES = 16 * 1024 * 1024
 
@@ -100,3 +111,39 @@ def scan_run_spool(run_dir: str) -> int:
                     last = int(step)
                 k = end
     return last
+
+
+def read_spool_events(path: str) -> List[Tuple[int, Dict[str, Any]]]:
+    """``(seq, event)`` of each event record of a spool file, stepping over points records by
+    their length without reading them: finding a run's artifacts in gigabytes of points reads a
+    few kilobytes. Stops quietly at a damaged or unfinished tail, as ingest does. Mirrors
+    ``readSpoolEvents`` of ``packages/sdk/src/spool/reader.ts``.
+
+    Example::
+
+        artifacts = [e for _, e in read_spool_events(path) if e["type"] == "artifact"]
+    """
+    out: List[Tuple[int, Dict[str, Any]]] = []
+    head_bytes = RECORD_HEADER_BYTES + BODY_HEADER_BYTES
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size < len(MAGIC) or not has_magic(f.read(len(MAGIC))):
+            return out
+        offset = len(MAGIC)
+        while offset + head_bytes <= size:
+            f.seek(offset)
+            head = f.read(head_bytes)
+            if len(head) < head_bytes:
+                break
+            (length,) = struct.unpack_from("<I", head, 0)
+            end = offset + RECORD_HEADER_BYTES + length
+            if length < BODY_HEADER_BYTES or length % 8 != 0 or end > size:
+                break
+            if head[RECORD_HEADER_BYTES + 8] == KIND_EVENT:
+                f.seek(offset)
+                records, _, _, _ = decode_records(f.read(end - offset))
+                if not records or records[0].kind != KIND_EVENT or records[0].event is None:
+                    break
+                out.append((records[0].seq, records[0].event))
+            offset = end
+    return out

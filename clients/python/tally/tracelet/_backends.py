@@ -2,8 +2,10 @@
 built in and is a run of the core; others register a factory under a name."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import tally
@@ -35,7 +37,9 @@ _PLANNED = ("mlflow", "tensorboard", "wandb", "clearml")
 def register_backend(name: str, factory: BackendFactory) -> None:
     """Add a backend under ``name``; ``factory(context)`` returns an object with ``name``,
     ``log_metric(name, value, iteration)``, ``log_params(params)``, ``log_artifact(artifact)``
-    and ``stop()`` (optionally ``log_text(name, text, iteration)`` and ``artifacts()``).
+    and ``stop()`` (optionally ``log_text(name, text, iteration)``, and ``artifacts()``: the
+    ``(digest, TraceletArtifact)`` pairs ``get_artifact``/``list_artifacts`` read, each builder's
+    ``version`` and ``aliases`` set as the backend names them).
 
     Example:
         >>> class Printer:
@@ -110,7 +114,8 @@ class TallyBackend:
             capture=context.capture,
             **options,
         )
-        self._logged: List[Tuple[str, Any]] = []
+        # Where this experiment's own files came from, by version digest, for read-back.
+        self._local_paths: Dict[str, Dict[str, str]] = {}
 
     def log_metric(self, name: str, value: Any, iteration: int) -> None:
         self.run.log({name: value}, step=iteration)
@@ -122,16 +127,37 @@ class TallyBackend:
         self.run.log({name: tally.Markdown(text)}, step=iteration)
 
     def log_artifact(self, artifact: Any) -> Any:
+        """The result's ``version`` is the store's ``vN`` (the digest, with
+        ``metadata["versionPending"]``, while a server cannot be asked); the builder's files get
+        their ``size_bytes`` and ``checksum``."""
         from .artifacts import log_to_run
 
         result = log_to_run(self.run, artifact)
-        # Read back as logged: the builder, its files' sizes and checksums now filled in.
-        self._logged.append((result.version, artifact))
+        self._local_paths[result.metadata["digest"]] = {f.artifact_path: f.local_path for f in artifact.files}
         return result
 
     def artifacts(self) -> List[Tuple[str, Any]]:
-        """(digest, TraceletArtifact) of each version this run logged, oldest first."""
-        return list(self._logged)
+        """(digest, TraceletArtifact) of every version in the run's project, oldest first, each with
+        its ``version`` and ``aliases``; a file's ``local_path`` is where this experiment logged it
+        from, else this machine's blob-store copy, else ''."""
+        from ..artifacts.blobs import blob_path, blobs_dir
+        from .artifacts import TraceletArtifact
+
+        blobs = blobs_dir(self.run.dir)
+        out = []
+        for v in self.run.artifact_versions():
+            local = self._local_paths.get(v.digest)
+            if local is None:
+                local = {}
+                for e in v.entries:
+                    if e["kind"] == "file" and os.path.exists(blob_path(blobs, e["sha256"])):
+                        local[e["path"]] = blob_path(blobs, e["sha256"])
+            out.append((v.digest, TraceletArtifact.from_manifest(
+                v.name, v.type, v.description, v.metadata, v.entries,
+                created_at=datetime.fromtimestamp(v.created_at / 1000, timezone.utc),
+                local_paths=local, version=f"v{v.version}", aliases=v.aliases,
+            )))
+        return out
 
     def stop(self) -> None:
         self.run.finish()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional
 
@@ -276,19 +277,32 @@ class Experiment:
         return self.log_artifact(file_artifact(local_path, artifact_path))
 
     def get_artifact(self, name: str, version: str = "latest", backend: Optional[str] = None) -> Optional[Any]:
-        """A version this experiment logged: ``"latest"`` or a digest (``ArtifactResult.version``); None if none.
+        """A version of an artifact in the experiment's project, whichever run logged it: ``"latest"``,
+        ``"v3"``, an alias, or a digest (``ArtifactResult.metadata["digest"]``). Read back from the
+        backend (default: the first that can); None when there is none.
 
         Example:
-            >>> exp.get_artifact("resnet").files[0].checksum
+            >>> best = exp.get_artifact("resnet", "best")
+            >>> best.version, best.files[0].local_path
         """
-        found = [a for digest, a in self._stored(backend) if a.name == name and version in ("latest", digest)]
+        own = [(digest, a) for digest, a in self._stored(backend) if a.name == name]
+        if re.fullmatch(r"v\d+", version):
+            return next((a for _, a in own if a.version == version), None)
+        for _, a in reversed(own):
+            if version in a.aliases:
+                return a
+        found = [a for digest, a in own if digest == version]
+        if not found and version == "latest" and not any(a.aliases for _, a in own):
+            # A registered backend that names no aliases: its newest is the latest.
+            found = [a for _, a in own]
         return found[-1] if found else None
 
     def list_artifacts(self, type_filter: Any = None, backend: Optional[str] = None) -> List[Any]:
-        """The versions this experiment logged, oldest first, optionally of one ``ArtifactType``.
+        """Every version of every artifact in the experiment's project, oldest first, optionally of
+        one ``ArtifactType``.
 
         Example:
-            >>> [a.name for a in exp.list_artifacts(ArtifactType.MODEL)]
+            >>> [f"{a.name}:{a.version}" for a in exp.list_artifacts(ArtifactType.MODEL)]
         """
         return [a for _, a in self._stored(backend) if type_filter is None or a.type == type_filter]
 

@@ -15,7 +15,7 @@ import pickle
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import AbstractSet, Any, Dict, Iterable, List, Mapping, Optional
 from urllib.parse import quote
 
 from ..artifacts.artifact import Artifact, log_artifact, reference_name
@@ -80,7 +80,8 @@ class ArtifactResult:
 
     backend: str
     uri: str
-    #: Tally's content digest (sha256); the store numbers versions (v0, v1, …) when it takes the record.
+    #: The store's ``v0``, ``v1``, …; the content digest (sha256) while a server cannot be asked
+    #: (``metadata["versionPending"]``).
     version: str
     metadata: Dict[str, Any] = field(default_factory=dict)
 
@@ -114,6 +115,10 @@ class TraceletArtifact:
         self.objects: List[ArtifactObject] = []
         self.references: List[ArtifactReference] = []
         self.metadata: Dict[str, Any] = {}
+        #: ``v3`` once read back from a backend (``get_artifact``, ``list_artifacts``); None on a new builder.
+        self.version: Optional[str] = None
+        #: Aliases of a read-back version, ``latest`` included when it is the newest.
+        self.aliases: List[str] = []
 
     @property
     def size_bytes(self) -> int:
@@ -233,6 +238,8 @@ class TraceletArtifact:
             "type": self.type.value,
             "description": self.description,
             "size_bytes": self.size_bytes,
+            "version": self.version,
+            "aliases": list(self.aliases),
             "created_at": self.created_at.isoformat(),
             "files": [vars(f).copy() for f in self.files],
             "objects": [vars(o).copy() for o in self.objects],
@@ -242,6 +249,11 @@ class TraceletArtifact:
 
     def to_artifact(self) -> Artifact:
         """The core ``tally.Artifact`` this logs as."""
+        if "tracelet" in self.metadata:
+            raise TallyError(
+                "invalid_argument",
+                f'artifact {self.name}: metadata key "tracelet" is where Tally keeps per-entry descriptions; name yours otherwise',
+            )
         descriptions: Dict[str, str] = {}
         reference_sizes: Dict[str, int] = {}
         artifact = Artifact(self.name, self.type.value, description=self.description, metadata=self.metadata)
@@ -256,8 +268,11 @@ class TraceletArtifact:
                 artifact._add_bytes(o.name, _serialize(o))
             if o.description is not None:
                 descriptions[o.name] = o.description
+        taken = {f.artifact_path for f in self.files} | {o.name for o in self.objects}
         for r in self.references:
-            path = reference_name(r.uri)
+            # Two URIs ending alike (s3://a/data.tar, s3://b/data.tar) each get a path of their own.
+            path = _unique_path(reference_name(r.uri), taken)
+            taken.add(path)
             artifact.add_reference(r.uri, name=path)
             if r.description is not None:
                 descriptions[path] = r.description
@@ -277,6 +292,8 @@ class TraceletArtifact:
         entries: Iterable[Mapping[str, Any]],
         created_at: Optional[_dt.datetime] = None,
         local_paths: Optional[Mapping[str, str]] = None,
+        version: Optional[str] = None,
+        aliases: Optional[Iterable[str]] = None,
     ) -> "TraceletArtifact":
         """A builder again, from a logged version's manifest (as the run kept it, or as the API serves it).
 
@@ -292,6 +309,8 @@ class TraceletArtifact:
         if created_at is not None:
             a.created_at = created_at
         a.metadata.update(rest)
+        a.version = version
+        a.aliases = list(aliases or [])
         for e in entries:
             path = e["path"]
             if e["kind"] == "file":
@@ -312,7 +331,12 @@ def log_to_run(run: Any, artifact: TraceletArtifact) -> ArtifactResult:
     """Log a ``TraceletArtifact`` into a Tally run: the ``tally`` backend's ``log_artifact``.
 
     Fills in each file's ``size_bytes`` and ``checksum``. The result is the TypeScript
-    backend's: ``uri`` is ``tally://<project>/<name>@sha256:<digest>``, ``version`` the digest.
+    backend's: ``version`` is the store's ``vN`` (numbered per project and name; the same content
+    logged again is the same version), ``uri`` ``tally://<project>/<name>:vN`` and ``metadata``
+    ``{runId, digest, newBlobs}``. While a server cannot be asked (remote mode, server away),
+    ``version`` is the digest, ``uri`` ``tally://<project>/<name>@sha256:<digest>`` and
+    ``metadata["versionPending"]`` is true: the version is safe in the spool and gets its number
+    when the server takes it.
 
     Example::
 
@@ -328,12 +352,38 @@ def log_to_run(run: Any, artifact: TraceletArtifact) -> ArtifactResult:
         entry = by_path.get(f.artifact_path)
         if entry is not None:
             f.size_bytes, f.checksum = entry["size"], entry["sha256"]
+    version = _version_of(run, logged.name, logged.digest)
+    where = f"tally://{quote(run.project, safe='')}/{quote(logged.name, safe='')}"
+    metadata: Dict[str, Any] = {"runId": run.id, "digest": logged.digest, "newBlobs": logged.new_blobs}
+    if version is None:
+        metadata["versionPending"] = True
     return ArtifactResult(
         backend="tally",
-        uri=f"tally://{quote(run.project, safe='')}/{quote(logged.name, safe='')}@sha256:{logged.digest}",
-        version=logged.digest,
-        metadata={"runId": run.id, "newBlobs": logged.new_blobs},
+        uri=f"{where}@sha256:{logged.digest}" if version is None else f"{where}:{version}",
+        version=logged.digest if version is None else version,
+        metadata=metadata,
     )
+
+
+def _version_of(run: Any, name: str, digest: str) -> Optional[str]:
+    """``vN`` of the version with this digest; None while the server cannot be asked."""
+    try:
+        versions = run.artifact_versions()
+    except TallyError as e:
+        if e.code == "server_unreachable":
+            return None
+        raise
+    found = next((v for v in versions if v.name == name and v.digest == digest), None)
+    return None if found is None else f"v{found.version}"
+
+
+def _unique_path(path: str, taken: AbstractSet[str]) -> str:
+    if path not in taken:
+        return path
+    n = 1
+    while f"{path}~{n}" in taken:
+        n += 1
+    return f"{path}~{n}"
 
 
 def file_artifact(local_path: str, artifact_path: Optional[str] = None) -> TraceletArtifact:
