@@ -84,14 +84,32 @@ export function availableBackends(): string[] {
 /** Throws before anything starts when a name is unknown, so no run is left half made. */
 export function checkBackends(names: readonly string[]): void {
   for (const name of names) {
-    if (name === 'tally' || registry.has(name)) continue
-    const known = availableBackends().join(', ')
-    const planned = PLANNED.includes(name.toLowerCase()) ? ` Tally has no ${name} backend yet;` : ''
+    if (name === 'tally' || registry.has(name) || PLANNED.includes(name.toLowerCase())) continue
+    const known = [...availableBackends(), ...PLANNED].join(', ')
     throw new TallyError(
       'invalid_argument',
-      `unknown Tracelet backend ${JSON.stringify(name)}.${planned} the backends are: ${known} (add one with registerBackend())`,
+      `unknown Tracelet backend ${JSON.stringify(name)}. the backends are: ${known} (add one with registerBackend())`,
     )
   }
+}
+
+/**
+ * The backends an experiment starts: a Tracelet backend Tally has none of yet (`mlflow`,
+ * `wandb`, …; one registered under that name wins) logs into Tally instead, once, and says so,
+ * so the seeds' scripts run with only their import changed.
+ */
+export function resolveBackends(names: readonly string[], quiet = false): string[] {
+  checkBackends(names)
+  const out: string[] = []
+  for (const name of names) {
+    const planned = name !== 'tally' && !registry.has(name)
+    if (planned && !quiet) {
+      process.stderr.write(`tally: Tally has no ${name} backend yet; this experiment's ${name} data goes to Tally (backend "tally")\n`)
+    }
+    const resolved = planned ? 'tally' : name
+    if (!out.includes(resolved)) out.push(resolved)
+  }
+  return out
 }
 
 export function createBackend(name: string, context: BackendContext): TraceletBackend {

@@ -8,7 +8,7 @@ import { TallyError } from '../errors.js'
 import type { JsonValue } from '../json.js'
 import { newRunId } from '../names.js'
 import { checkConfig, checkKey, checkStep, checkTags, checkText, checkValue } from '../validate.js'
-import { type BackendContext, checkBackends, createBackend, type TraceletBackend } from './backends.js'
+import { type BackendContext, createBackend, resolveBackends, type TraceletBackend } from './backends.js'
 import { captureOptions, type ExperimentConfig, type TraceletSettings } from './settings.js'
 import { scalarEntries, summarizeDataset, summarizeModel } from './summaries.js'
 import { type ArtifactResult, ArtifactType, TraceletArtifact } from './tracelet-artifact.js'
@@ -62,8 +62,10 @@ export class Experiment {
     }
     this.name = checkText('name', name)
     this.tags = options.tags === undefined ? [] : checkTags(options.tags)
-    this.backendNames = typeof options.backend === 'string' ? [options.backend] : (options.backend ?? ['tally'])
-    checkBackends(this.backendNames)
+    this.backendNames = resolveBackends(
+      typeof options.backend === 'string' ? [options.backend] : (options.backend ?? ['tally']),
+      options.quiet,
+    )
     this.options = options
     this.id = newRunId()
     this.createdAt = new Date()
