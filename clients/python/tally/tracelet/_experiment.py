@@ -11,7 +11,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 from tally import TallyError
 
-from ._backends import BackendContext, check_backends, create_backend
+from ._backends import BackendContext, create_backend, resolve_backends
+from ._errors import BackendError, ConfigurationError
 from ._settings import ExperimentConfig, capture_options, tracks_tensorboard
 from ._summaries import scalar_locals, summarize_dataset, summarize_model
 
@@ -72,11 +73,11 @@ class Experiment:
         if not isinstance(name, str) or not name.strip():
             raise TallyError("invalid_name", f"an experiment name is a non-empty string; got {name!r}")
         if config is not None and not isinstance(config, ExperimentConfig):
-            raise TallyError("invalid_argument", "config is an ExperimentConfig, e.g. ExperimentConfig(track_git=False)")
+            raise ConfigurationError("invalid_argument", "config is an ExperimentConfig, e.g. ExperimentConfig(track_git=False)")
         self._name = name
         self._tags = list(tags) if tags is not None else []
-        self._backend_names = [backend] if isinstance(backend, str) else list(backend or ["tally"])
-        check_backends(self._backend_names)
+        # mlflow, wandb, ... (none registered) log into the tally backend, with a notice.
+        self._backend_names = resolve_backends([backend] if isinstance(backend, str) else list(backend or ["tally"]), quiet)
         self._config = config
         self._project = project
         self._settings = dict(settings or {})
@@ -309,7 +310,7 @@ class Experiment:
     def _stored(self, backend: Optional[str]) -> List[Any]:
         readers = [b for b in self._active if (backend is None or b.name == backend) and hasattr(b, "artifacts")]
         if backend is not None and not readers:
-            raise TallyError("invalid_argument", f"backend {backend!r} is not one of this experiment's that reads artifacts back")
+            raise BackendError("invalid_argument", f"backend {backend!r} is not one of this experiment's that reads artifacts back")
         return readers[0].artifacts() if readers else []
 
     def capture_hyperparams(self) -> Dict[str, Any]:
