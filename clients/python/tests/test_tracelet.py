@@ -397,6 +397,50 @@ def test_tensorboard_writer_goes_to_the_experiment_until_stop(tmp_path: Path) ->
     assert texts == [("note", 2, "markdown")]
 
 
+def test_tensorboard_calls_without_a_step_make_a_series(tmp_path: Path) -> None:
+    # Without set_iteration, add_scalar(tag, v) logs at the run's next step (as RunSink), so the
+    # calls make a series instead of replacing each other at iteration 0; an add_scalars group
+    # shares one step. Once set_iteration was called, calls without a step log at the iteration,
+    # as log_metric does.
+    from tensorboardX import SummaryWriter
+
+    exp = tracelet.start_logging("tb-steps", dir=str(tmp_path / "tally"), quiet=True)
+    writer = SummaryWriter(logdir=str(tmp_path / "tb"))
+    for loss in (0.5, 0.4, 0.3):
+        writer.add_scalar("loss", loss)
+    writer.add_scalars("group", {"a": 1.0, "b": 2.0})
+    writer.add_text("note", "no step")
+    exp.set_iteration(10)
+    writer.add_scalar("epoch_loss", 0.2)
+    writer.add_scalar("loss", 0.1, 20)
+    tracelet.stop_logging()
+    writer.close()
+    home = tmp_path / "tally"
+    series = cli(home, "series", exp.id, "loss")
+    assert series["steps"] == [0, 1, 2, 20] and series["values"] == [0.5, 0.4, 0.3, 0.1]
+    assert cli(home, "series", exp.id, "group/a")["steps"] == [3]
+    assert cli(home, "series", exp.id, "group/b")["steps"] == [3]
+    assert cli(home, "series", exp.id, "epoch_loss")["steps"] == [10]
+    from tally.spool.reader import iter_spool_file, spool_files
+
+    events = [r.event for f in spool_files(str(home / "spool" / exp.id)) for r in iter_spool_file(f) if r.event]
+    assert [(e["key"], e["step"]) for e in events if e["type"] == "value"] == [("note", 4)]
+
+
+def test_tensorboard_calls_after_the_run_finished_are_ignored(tmp_path: Path) -> None:
+    from tensorboardX import SummaryWriter
+
+    exp = tracelet.start_logging("tb-finished", dir=str(tmp_path / "tally"), quiet=True)
+    writer = SummaryWriter(logdir=str(tmp_path / "tb"))
+    writer.add_scalar("loss", 0.5, 0)
+    exp.backends[0].run.finish()  # the run ended under the experiment (as the exit hooks do)
+    writer.add_scalar("loss", 0.4, 1)
+    writer.add_text("note", "after", 1)
+    tracelet.stop_logging()
+    writer.close()
+    assert cli(tmp_path / "tally", "series", exp.id, "loss")["steps"] == [0]
+
+
 def test_unknown_backend_is_a_clear_error_before_anything_starts(tmp_path: Path) -> None:
     with pytest.raises(tracelet.BackendError) as e:
         tracelet.start_logging("x", backend=["mlflow", "nosuch"], dir=str(tmp_path))
