@@ -230,3 +230,45 @@ def test_scalars_without_a_step_share_the_next_one(tmp_path: Path) -> None:
     run.finish()
     assert cli(dir, "series", run.id, "g/x")["steps"] == [6]
     assert cli(dir, "series", run.id, "g/y")["steps"] == [6]
+
+
+def test_a_writer_used_after_finish_keeps_writing_its_event_file(tmp_path: Path) -> None:
+    # patch(run) is not undone by run.finish(): later writer calls must not raise run_finished
+    # into the training script, and the event file still gets them.
+    dir = tmp_path / "tally"
+    run = tally.init(project="tb", dir=str(dir), capture=False, quiet=True)
+    undo = tensorboard.patch(run)
+    try:
+        with tensorboardX.SummaryWriter(str(tmp_path / "tb")) as writer:
+            writer.add_scalar("loss", 0.5, 0)
+            run.finish()
+            writer.add_scalar("loss", 0.25, 1)
+            writer.add_scalar("loss", 0.125)
+            writer.add_scalars("acc", {"train": 0.8, "val": 0.7}, 1)
+            writer.add_hparams({"lr": 0.01}, {"hparam/best": 0.75}, global_step=1)
+            writer.add_text("notes", "after finish", 1)
+    finally:
+        undo()
+    assert cli(dir, "series", run.id, "loss")["steps"] == [0]
+    assert "lr" not in cli(dir, "run", run.id)["config"]
+    events = read_events(tmp_path / "tb")
+    assert [(s, v) for t, s, v in events if t == "loss"][:2] == [(0, 0.5), (1, 0.25)]
+    assert len([t for t, _, _ in events if t == "loss"]) == 3
+    assert ("acc", 1, pytest.approx(0.8)) in events and ("hparam/best", 1, pytest.approx(0.75)) in events
+    assert any(tag.startswith("notes") for tag, _, _ in events)
+
+
+def test_run_sink_ignores_a_finished_run(tmp_path: Path) -> None:
+    run = tally.init(project="tb", dir=str(tmp_path), capture=False, quiet=True)
+    sink = tensorboard.RunSink(run)
+    run.finish()
+    sink.log_metric("loss", 1.0, None)
+    sink.log_metrics({"a": 1.0}, 2)
+    sink.log_params({"lr": 0.1})
+    sink.log_text("notes", "x", None)
+    # Other errors still reach the caller.
+    live = tally.init(project="tb", dir=str(tmp_path), capture=False, quiet=True)
+    with pytest.raises(TallyError) as e:
+        tensorboard.RunSink(live).log_metric("", 1.0, 0)
+    assert e.value.code == "invalid_key"
+    live.finish()

@@ -109,6 +109,39 @@ def test_class_buffers_up_to_max_buffer_len_and_log_metrics_shares_a_step(tmp_pa
     assert e.value.code == "run_finished"
 
 
+def test_buffer_reaches_the_run_when_the_script_dies_of_an_exception(tmp_path: Path) -> None:
+    # The reviewer's tora_exc.py: lifecycle's excepthook ends the run before atexit would have
+    # drained the buffer, so the drain must be registered with lifecycle.before_end.
+    env = {**os.environ, "TALLY_DIR": str(tmp_path), "TALLY_CAPTURE": "0", "PYTHONUNBUFFERED": "1"}
+    env.pop("TALLY_SERVER_URL", None)
+    source = """
+        from tally.tora import Tora
+        client = Tora.create_experiment("exp", quiet=True)
+        for i in range(5):
+            client.log("loss", 1.0 / (i + 1), step=i)
+        print(client.experiment_id, flush=True)
+        raise RuntimeError("boom")
+    """
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(source)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "RuntimeError: boom" in done.stderr
+    run_id = done.stdout.strip()
+    run = cli(tmp_path, "run", run_id)
+    assert run["status"] == "failed"
+    series = cli(tmp_path, "series", run_id, "loss")
+    assert series["steps"] == [0, 1, 2, 3, 4]
+    assert series["values"] == [1, 0.5, 1 / 3, 0.25, 0.2]
+
+
+def test_shutdown_unregisters_the_exit_drain(tmp_path: Path) -> None:
+    from tally import lifecycle
+
+    before = len(lifecycle._drains)
+    client = Tora.create_experiment("drained", dir=str(tmp_path), quiet=True)
+    assert len(lifecycle._drains) == before + 1
+    client.shutdown()
+    assert len(lifecycle._drains) == before
+
+
 def test_setup_buffer_is_one_and_a_second_setup_keeps_the_first(tmp_path: Path) -> None:
     first = tora.setup("global", dir=str(tmp_path), quiet=True)
     try:

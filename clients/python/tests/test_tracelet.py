@@ -32,12 +32,13 @@ def run_script(dir: Path, source: str, cwd: Path) -> subprocess.CompletedProcess
     return subprocess.run([sys.executable, "-c", textwrap.dedent(source)], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
-# Seed 001's "Basic Usage" with `import tracelet` and torch's SummaryWriter changed to
-# Tally's facade and tensorboardX's writer (torch is not installed here).
+# Seed 001's examples ("Usage Examples"), verbatim but for the import lines: `import tracelet`
+# becomes Tally's facade and torch's SummaryWriter tensorboardX's (torch is not installed here).
+# They name mlflow and wandb, which Tally has no backend for: their data goes to Tally.
 BASIC_USAGE = """
 import tally.tracelet as tracelet
 from tensorboardX import SummaryWriter
-{register}
+
 # Start experiment tracking
 experiment = tracelet.start_logging(
     exp_name="my_experiment",
@@ -51,32 +52,77 @@ writer.add_scalar('loss', 0.5, 0)
 writer.add_scalar('accuracy', 0.95, 0)
 
 # Direct API usage
-experiment.log_params({{
+experiment.log_params({
     "learning_rate": 0.01,
     "batch_size": 32
-}})
+})
 
 experiment.log_artifact("model.pth")
 
 # Stop tracking
 tracelet.stop_logging()
-print(experiment.id)
 """
 
+ADVANCED_CONFIGURATION = """
+import tally.tracelet as tracelet
 
-def test_seed_basic_usage_names_mlflow_which_tally_lacks(tmp_path: Path) -> None:
-    done = run_script(tmp_path / "tally", BASIC_USAGE.format(register=""), tmp_path)
-    assert done.returncode != 0
-    assert "TallyError" in done.stderr and "invalid_argument" in done.stderr
-    assert "Tally has no mlflow backend yet" in done.stderr and "register_backend" in done.stderr
+# Multi-backend logging with custom configuration
+experiment = tracelet.start_logging(
+    exp_name="advanced_experiment",
+    project="research_project",
+    backend=["mlflow", "wandb"],
+    config={
+        "track_system": True,
+        "track_git": True,
+        "track_env": True,
+        "metrics_interval": 10.0,
+        "mlflow_tracking_uri": "http://localhost:5000",
+        "wandb_project": "my-wandb-project"
+    }
+)
+
+# Get current experiment for direct manipulation
+current_exp = tracelet.get_active_experiment()
+print(f"Experiment ID: {current_exp.experiment_id}")
+print(f"Active backends: {[b.name for b in current_exp.backends]}")
+"""
+
+CONTEXT_MANAGER_USAGE = """
+import tally.tracelet as tracelet
+
+# Use as context manager for automatic cleanup
+with tracelet.start_logging("context_experiment", backend="mlflow") as exp:
+    # Training code here
+    for epoch in range(10):
+        loss = train_epoch()
+        exp.log_metric("loss", loss, epoch)
+
+    # Experiment automatically closed when exiting context
+"""
+
+TYPE_HINTS = """
+from typing import Dict, List, Optional, Union
+from tally.tracelet.core.experiment import Experiment
+from tally.tracelet.core.plugins import BackendPlugin
+
+def my_training_function(
+    experiment: Experiment,
+    hyperparams: Dict[str, Union[str, int, float]],
+    backends: Optional[List[str]] = None
+) -> None:
+    \"\"\"Example function with proper type hints\"\"\"
+    experiment.log_params(hyperparams)
+    # Training logic here
+"""
+
+STAND_IN_NOTICE = "Tally has no mlflow backend; its data goes to Tally"
 
 
-def test_seed_basic_usage_with_mlflow_registered_as_tally(tmp_path: Path) -> None:
-    # A script that keeps backend="mlflow" logs into Tally once that name is registered.
+def test_seed_basic_usage_logs_into_tally(tmp_path: Path) -> None:
     (tmp_path / "model.pth").write_bytes(b"weights")
-    register = 'tracelet.register_backend("mlflow", tracelet.TallyBackend)\n'
-    done = run_script(tmp_path / "tally", BASIC_USAGE.format(register=register), tmp_path)
+    done = run_script(tmp_path / "tally", BASIC_USAGE + "print(experiment.id)\n", tmp_path)
     assert done.returncode == 0, done.stderr
+    assert done.stderr.count(STAND_IN_NOTICE) == 1
     run_id = done.stdout.strip()
     home = tmp_path / "tally"
     run = cli(home, "run", run_id)
@@ -88,69 +134,80 @@ def test_seed_basic_usage_with_mlflow_registered_as_tally(tmp_path: Path) -> Non
     assert [a["name"] for a in artifacts] == ["model.pth"]
 
 
-def test_seed_context_manager_usage(tmp_path: Path) -> None:
-    done = run_script(
-        tmp_path,
-        """
-        import tally.tracelet as tracelet
-
-        def train_epoch():
-            train_epoch.calls = getattr(train_epoch, "calls", 0) + 1
-            return 1 / train_epoch.calls
-
-        # Use as context manager for automatic cleanup
-        with tracelet.start_logging("context_experiment", backend="tally") as exp:
-            # Training code here
-            for epoch in range(10):
-                loss = train_epoch()
-                exp.log_metric("loss", loss, epoch)
-
-            # Experiment automatically closed when exiting context
-        assert tracelet.get_active_experiment() is None
-        print(exp.id)
-        """,
-        tmp_path,
-    )
+def test_seed_advanced_configuration_logs_into_one_tally_backend(tmp_path: Path) -> None:
+    done = run_script(tmp_path, ADVANCED_CONFIGURATION, tmp_path)
     assert done.returncode == 0, done.stderr
+    assert "Tally has no mlflow, wandb backend; their data goes to Tally" in done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1] == "Active backends: ['tally']"  # mlflow and wandb: one tally backend, not two runs
+    run_id = lines[0].split(": ")[1]
+    run = cli(tmp_path, "run", run_id)
+    # The seed never stops it: it is finished at exit.
+    assert run["name"] == "advanced_experiment" and run["project"] == "research_project" and run["status"] == "finished"
+    assert [r["id"] for r in cli(tmp_path, "runs", "research_project")] == [run_id]
+
+
+def test_seed_context_manager_usage(tmp_path: Path) -> None:
+    # The seed leaves train_epoch to the reader; the script defines one before the example.
+    prelude = "def train_epoch():\n    train_epoch.calls = getattr(train_epoch, 'calls', 0) + 1\n    return 1 / train_epoch.calls\n"
+    epilogue = "assert tracelet.get_active_experiment() is None\nprint(exp.id)\n"
+    done = run_script(tmp_path, prelude + CONTEXT_MANAGER_USAGE + epilogue, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count(STAND_IN_NOTICE) == 1
     run_id = done.stdout.strip()
     series = cli(tmp_path, "series", run_id, "loss")
     assert series["steps"] == list(range(10)) and series["values"] == [1 / n for n in range(1, 11)]
     assert cli(tmp_path, "run", run_id)["status"] == "finished"
 
 
-def test_seed_advanced_configuration_reads_the_active_experiment(tmp_path: Path) -> None:
-    tracelet.register_backend("wandb", tracelet.TallyBackend)
+def test_seed_type_hints_import_paths(tmp_path: Path) -> None:
+    use = (
+        "import tally.tracelet as tracelet\n"
+        "exp = tracelet.start_logging('typed', backend='tally')\n"
+        "assert isinstance(exp, Experiment) and issubclass(BackendPlugin, object)\n"
+        "my_training_function(exp, {'lr': 0.1, 'optimizer': 'adam'})\n"
+        "tracelet.stop_logging()\n"
+        "print(exp.id)\n"
+    )
+    done = run_script(tmp_path, TYPE_HINTS + use, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert cli(tmp_path, "run", done.stdout.strip())["config"] == {"lr": 0.1, "optimizer": "adam"}
+
+
+def test_stand_ins_are_quiet_when_asked_and_a_registered_name_wins(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    exp = tracelet.start_logging("quiet", backend=["tensorboard", "tally", "clearml"], dir=str(tmp_path), quiet=True)
+    assert [b.name for b in exp.backends] == ["tally"]
+    tracelet.stop_logging()
+    assert "Tally has no" not in capsys.readouterr().err
+    # A backend registered under a stand-in's name is that backend, not Tally's.
     tracelet.register_backend("mlflow", _Recorder)
     try:
-        experiment = tracelet.start_logging(
-            exp_name="advanced_experiment",
-            project="research_project",
-            backend=["mlflow", "wandb"],
-            config={
-                "track_system": True,
-                "track_git": True,
-                "track_env": True,
-                "metrics_interval": 10.0,
-                "mlflow_tracking_uri": "http://localhost:5000",
-                "wandb_project": "my-wandb-project",
-            },
-            dir=str(tmp_path),
-            quiet=True,
-        )
-        current_exp = tracelet.get_active_experiment()
-        assert current_exp is experiment
-        assert current_exp.experiment_id == experiment.id
-        assert [b.name for b in current_exp.backends] == ["mlflow", "tally"]
-        recorder = current_exp.backends[0]
+        exp = tracelet.start_logging("registered", backend=["mlflow", "wandb"], config={"mlflow_tracking_uri": "http://localhost:5000"}, dir=str(tmp_path))
+        assert [b.name for b in exp.backends] == ["mlflow", "tally"]
+        assert "Tally has no wandb backend; its data goes to Tally" in capsys.readouterr().err
+        recorder = exp.backends[0]
         assert recorder.context.settings["mlflow_tracking_uri"] == "http://localhost:5000"
-        assert recorder.context.capture == {"system": 10.0, "git": True, "env": True}
-        experiment.log_metric("loss", 0.5, 1)
+        exp.log_metric("loss", 0.5, 1)
         tracelet.stop_logging()
         assert recorder.calls == [("metric", "loss", 0.5, 1), ("stop",)]
-        assert cli(tmp_path, "series", experiment.id, "loss")["steps"] == [1]
+        assert cli(tmp_path, "series", exp.id, "loss")["steps"] == [1]
     finally:
-        tracelet.unregister_backend("wandb")
         tracelet.unregister_backend("mlflow")
+
+
+def test_capture_settings_reach_a_registered_backend(tmp_path: Path) -> None:
+    tracelet.register_backend("recorder", _Recorder)
+    try:
+        exp = tracelet.start_logging(
+            "captured",
+            backend="recorder",
+            config={"track_system": True, "track_git": True, "track_env": True, "metrics_interval": 10.0},
+            dir=str(tmp_path),
+        )
+        assert exp.backends[0].context.capture == {"system": 10.0, "git": True, "env": True}
+        tracelet.stop_logging()
+    finally:
+        tracelet.unregister_backend("recorder")
 
 
 class _Recorder:
@@ -340,13 +397,71 @@ def test_tensorboard_writer_goes_to_the_experiment_until_stop(tmp_path: Path) ->
     assert texts == [("note", 2, "markdown")]
 
 
+def test_tensorboard_calls_without_a_step_make_a_series(tmp_path: Path) -> None:
+    # Without set_iteration, add_scalar(tag, v) logs at the run's next step (as RunSink), so the
+    # calls make a series instead of replacing each other at iteration 0; an add_scalars group
+    # shares one step. Once set_iteration was called, calls without a step log at the iteration,
+    # as log_metric does.
+    from tensorboardX import SummaryWriter
+
+    exp = tracelet.start_logging("tb-steps", dir=str(tmp_path / "tally"), quiet=True)
+    writer = SummaryWriter(logdir=str(tmp_path / "tb"))
+    for loss in (0.5, 0.4, 0.3):
+        writer.add_scalar("loss", loss)
+    writer.add_scalars("group", {"a": 1.0, "b": 2.0})
+    writer.add_text("note", "no step")
+    exp.set_iteration(10)
+    writer.add_scalar("epoch_loss", 0.2)
+    writer.add_scalar("loss", 0.1, 20)
+    tracelet.stop_logging()
+    writer.close()
+    home = tmp_path / "tally"
+    series = cli(home, "series", exp.id, "loss")
+    assert series["steps"] == [0, 1, 2, 20] and series["values"] == [0.5, 0.4, 0.3, 0.1]
+    assert cli(home, "series", exp.id, "group/a")["steps"] == [3]
+    assert cli(home, "series", exp.id, "group/b")["steps"] == [3]
+    assert cli(home, "series", exp.id, "epoch_loss")["steps"] == [10]
+    from tally.spool.reader import iter_spool_file, spool_files
+
+    events = [r.event for f in spool_files(str(home / "spool" / exp.id)) for r in iter_spool_file(f) if r.event]
+    assert [(e["key"], e["step"]) for e in events if e["type"] == "value"] == [("note", 4)]
+
+
+def test_tensorboard_calls_after_the_run_finished_are_ignored(tmp_path: Path) -> None:
+    from tensorboardX import SummaryWriter
+
+    exp = tracelet.start_logging("tb-finished", dir=str(tmp_path / "tally"), quiet=True)
+    writer = SummaryWriter(logdir=str(tmp_path / "tb"))
+    writer.add_scalar("loss", 0.5, 0)
+    exp.backends[0].run.finish()  # the run ended under the experiment (as the exit hooks do)
+    writer.add_scalar("loss", 0.4, 1)
+    writer.add_text("note", "after", 1)
+    tracelet.stop_logging()
+    writer.close()
+    assert cli(tmp_path / "tally", "series", exp.id, "loss")["steps"] == [0]
+
+
 def test_unknown_backend_is_a_clear_error_before_anything_starts(tmp_path: Path) -> None:
-    with pytest.raises(tally.TallyError) as e:
-        tracelet.start_logging("x", backend=["tally", "nosuch"], dir=str(tmp_path))
+    with pytest.raises(tracelet.BackendError) as e:
+        tracelet.start_logging("x", backend=["mlflow", "nosuch"], dir=str(tmp_path))
     assert e.value.code == "invalid_argument" and "nosuch" in str(e.value) and "tally" in str(e.value)
+    assert "register_backend" in str(e.value)
     assert not (tmp_path / "spool").exists()
-    with pytest.raises(tally.TallyError):
+    with pytest.raises(tracelet.BackendError):
         tracelet.register_backend("tally", _Recorder)
+
+
+def test_the_seeds_exceptions_are_tally_errors(tmp_path: Path) -> None:
+    assert tracelet.TraceletException is tally.TallyError
+    assert issubclass(tracelet.BackendError, tracelet.TraceletException)
+    assert issubclass(tracelet.ConfigurationError, tracelet.TraceletException)
+    with pytest.raises(tracelet.ConfigurationError) as e:
+        tracelet.start_logging("x", config={"metrics_interval": 0}, dir=str(tmp_path))
+    assert e.value.code == "invalid_argument"
+    with pytest.raises(tracelet.ConfigurationError):
+        tracelet.start_logging("x", config=[1], dir=str(tmp_path))
+    with pytest.raises(tracelet.TraceletException):
+        Experiment("x", config={"track_git": False})
 
 
 def test_settings_from_the_environment() -> None:

@@ -90,6 +90,107 @@ def test_step_without_commit_stays_open_until_a_larger_step(tmp_path: Path) -> N
     assert e.value.code == "run_finished"
 
 
+def run_child(tmp_path: Path, source: str) -> "subprocess.CompletedProcess[str]":
+    env = {**os.environ, "TALLY_DIR": str(tmp_path), "TALLY_CAPTURE": "0", "PYTHONUNBUFFERED": "1"}
+    env.pop("TALLY_SERVER_URL", None)
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(source)], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_a_step_left_open_is_written_when_the_script_ends_without_finish(tmp_path: Path) -> None:
+    # The reviewer's wb1.py: each step=N stays open until a larger step, so step 4 was lost at exit.
+    done = run_child(
+        tmp_path,
+        """
+        import tally.wandb as wandb
+        wandb.init(project="p", quiet=True)
+        for step in range(5):
+            wandb.log({"loss": 1.0/(step+1)}, step=step)
+        print(wandb.run.id)
+        """,
+    )
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.strip()
+    assert cli(tmp_path, "run", run_id)["status"] == "finished"
+    series = cli(tmp_path, "series", run_id, "loss")
+    assert series["steps"] == [0, 1, 2, 3, 4]
+    assert series["values"] == [1, 0.5, 1 / 3, 0.25, 0.2]
+
+
+def test_values_logged_without_commit_are_written_at_exit(tmp_path: Path) -> None:
+    # The reviewer's wb2.py: a trailing commit=False was lost when the script ended.
+    done = run_child(
+        tmp_path,
+        """
+        import tally.wandb as wandb
+        wandb.init(project="p", quiet=True)
+        for step in range(5):
+            wandb.log({"lr": 0.1}, commit=False)
+            wandb.log({"loss": 1.0/(step+1)})
+        wandb.log({"extra": 1.0}, commit=False)
+        print(wandb.run.id)
+        """,
+    )
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.strip()
+    assert cli(tmp_path, "series", run_id, "lr")["steps"] == [0, 1, 2, 3, 4]
+    assert cli(tmp_path, "series", run_id, "loss")["steps"] == [0, 1, 2, 3, 4]
+    assert cli(tmp_path, "series", run_id, "extra")["steps"] == [5]
+
+
+def test_pending_values_are_written_when_the_script_dies_of_an_exception(tmp_path: Path) -> None:
+    done = run_child(
+        tmp_path,
+        """
+        import tally.wandb as wandb
+        wandb.init(project="p", quiet=True)
+        wandb.log({"loss": 0.5}, step=3)
+        print(wandb.run.id)
+        raise RuntimeError("boom")
+        """,
+    )
+    assert done.returncode == 1 and "RuntimeError: boom" in done.stderr
+    run_id = done.stdout.strip()
+    assert cli(tmp_path, "run", run_id)["status"] == "failed"
+    assert cli(tmp_path, "series", run_id, "loss")["steps"] == [3]
+
+
+def test_finish_unregisters_the_exit_commit(tmp_path: Path) -> None:
+    from tally import lifecycle
+
+    before = len(lifecycle._drains)
+    wandb.init(project="drain", dir=str(tmp_path), capture=False, quiet=True)
+    assert len(lifecycle._drains) == before + 1
+    wandb.finish()
+    assert len(lifecycle._drains) == before
+
+
+def test_step_may_be_any_integer_type_such_as_numpy_int(tmp_path: Path) -> None:
+    class Index:  # what numpy.int64 offers: __index__, no int subclass
+        def __init__(self, n: int) -> None:
+            self.n = n
+
+        def __index__(self) -> int:
+            return self.n
+
+    steps = [Index(2)]
+    try:
+        import numpy
+
+        steps.append(numpy.int64(4))
+    except ImportError:
+        pass
+    run = wandb.init(project="np", dir=str(tmp_path), capture=False, quiet=True)
+    for step in steps:
+        wandb.log({"x": 1.0}, step=step)
+    assert run.step == steps[-1].__index__()
+    for bad in (1.0, "3", True):
+        with pytest.raises(tally.TallyError) as e:
+            wandb.log({"x": 1.0}, step=bad)
+        assert e.value.code == "invalid_step"
+    wandb.finish()
+    assert cli(tmp_path, "series", run.id, "x")["steps"] == [s.__index__() for s in steps]
+
+
 def test_context_manager_and_finish_with_exit_code(tmp_path: Path) -> None:
     with wandb.init(project="ctx", dir=str(tmp_path), capture=False, quiet=True) as run:
         run.log({"x": 1})

@@ -4,7 +4,9 @@
 ``tensorboardX`` (each when it imports) so that ``add_scalar``, ``add_scalars``,
 ``add_hparams`` and ``add_text`` still write their event files and, after that, reach
 ``sink``. ``patch(run)`` is the same with a sink that logs into a Tally run. Both return an
-``undo`` function that puts the original methods back.
+``undo`` function that puts the original methods back. Once the run is finished, ``patch``'s
+sink ignores the calls (the event files are still written): a writer used after
+``run.finish()`` never raises ``run_finished`` into the training script.
 
 Example::
 
@@ -273,7 +275,9 @@ class RunSink:
     their metrics as metrics), text as a ``Markdown`` value, which the run page renders as
     TensorBoard does.
 
-    A call without ``global_step`` logs at the run's next step, as ``run.log`` does.
+    A call without ``global_step`` logs at the run's next step, as ``run.log`` does. Once the
+    run is finished the sink ignores every call: the writer still writes its event file, and
+    the script is not interrupted by ``run_finished``.
 
     Example::
 
@@ -283,20 +287,35 @@ class RunSink:
     def __init__(self, run: Any) -> None:
         self.run = run
 
+    def _open(self) -> bool:
+        return not getattr(self.run, "finished", False)
+
     def log_metric(self, name: str, value: float, step: Optional[int]) -> None:
-        self.run.log({name: value}, step=step)
+        if self._open():
+            _unless_finished(lambda: self.run.log({name: value}, step=step))
 
     def log_metrics(self, values: Dict[str, float], step: Optional[int]) -> None:
-        if values:
-            self.run.log(dict(values), step=step)
+        if values and self._open():
+            _unless_finished(lambda: self.run.log(dict(values), step=step))
 
     def log_params(self, params: Dict[str, Any]) -> None:
-        self.run.config.update(params)
+        if self._open():
+            _unless_finished(lambda: self.run.config.update(params))
 
     def log_text(self, name: str, text: str, step: Optional[int]) -> None:
         from .. import Markdown  # py-core's rich values; imported late to keep this module light
 
-        self.run.log({name: Markdown(text)}, step=step)
+        if self._open():
+            _unless_finished(lambda: self.run.log({name: Markdown(text)}, step=step))
+
+
+def _unless_finished(call: Callable[[], None]) -> None:
+    # The run may finish between the check and the call (another thread, the exit hooks).
+    try:
+        call()
+    except TallyError as e:
+        if e.code != "run_finished":
+            raise
 
 
 def patch(run: Any = None) -> Callable[[], None]:

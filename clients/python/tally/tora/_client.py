@@ -4,12 +4,12 @@ without it (and without ``TALLY_SERVER_URL``) the experiment is a local run unde
 
 Tora keeps up to ``max_buffer_len`` values and sends them when the buffer is full. The facade
 keeps the same small buffer so ``buffer_size`` and flush-on-full behave as under Tora; when it
-empties, the values go to the run, which writes them to its spool at once. At interpreter exit
-the buffer is handed to the run before the run ends, so nothing is lost.
+empties, the values go to the run, which writes them to its spool at once. When the process
+ends without ``shutdown()`` (a normal exit, an uncaught exception, SIGTERM) the buffer is handed
+to the run before the run is ended (``tally.lifecycle.before_end``), so nothing is lost.
 """
 from __future__ import annotations
 
-import atexit
 import os
 import sys
 import threading
@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 from urllib.parse import quote
 
 import tally
-from tally import TallyError
+from tally import TallyError, lifecycle
 
 from . import _rules
 
@@ -137,7 +137,9 @@ class Tora:
         )
         if not quiet:
             print(f"tora: experiment {run.id} at {self.url}", file=sys.stderr)
-        atexit.register(self._hand_over)
+        # Registered with the lifecycle, not atexit: its excepthook ends the runs on an uncaught
+        # exception before atexit would run, and would drop the buffer (as TS's beforeEnd).
+        self._unregister = lifecycle.before_end(self._hand_over)
 
     def __enter__(self) -> "Tora":
         return self
@@ -205,8 +207,8 @@ class Tora:
             if self._closed:
                 return
             self._closed = True
+        self._unregister()
         self._hand_over()
-        atexit.unregister(self._hand_over)
         self._run.finish()
 
     @property

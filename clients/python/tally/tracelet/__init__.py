@@ -1,5 +1,7 @@
 """Tracelet's Python API over Tally: ``import tally.tracelet as tracelet`` where a script had
 ``import tracelet``. The built-in backend is ``tally``; others register with ``register_backend``.
+Tracelet's mlflow, wandb, clearml and tensorboard, which Tally has no backend for yet, log into
+the ``tally`` backend (with a one-line notice on stderr).
 
 Example:
     >>> import tally.tracelet as tracelet
@@ -8,6 +10,7 @@ Example:
     >>> tracelet.stop_logging()
 """
 from ._backends import BackendContext, TallyBackend, available_backends, register_backend, unregister_backend
+from ._errors import BackendError, ConfigurationError, TraceletException
 from ._experiment import Experiment
 from ._global import get_active_experiment, start_logging, stop_logging
 from ._settings import ExperimentConfig
@@ -18,9 +21,12 @@ __all__ = [
     "ArtifactType",
     "TraceletArtifact",
     "BackendContext",
+    "BackendError",
+    "ConfigurationError",
     "Experiment",
     "ExperimentConfig",
     "TallyBackend",
+    "TraceletException",
     "available_backends",
     "get_active_experiment",
     "register_backend",

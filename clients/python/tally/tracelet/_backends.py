@@ -1,15 +1,22 @@
 """Tracelet's backends: where an experiment's metrics, params and artifacts go. ``tally`` is
-built in and is a run of the core; others register a factory under a name."""
+built in and is a run of the core; others register a factory under a name.
+
+Tracelet's own backends that Tally has none of yet (mlflow, wandb, clearml, tensorboard) stand
+for the ``tally`` backend, so Tracelet's examples run with only the import changed: a script's
+``backend="mlflow"`` logs into Tally, with a one-line notice on stderr saying so. A backend
+registered under one of those names is used instead."""
 from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import tally
-from tally import TallyError
+
+from ._errors import BackendError
 
 
 @dataclass
@@ -30,8 +37,9 @@ class BackendContext:
 BackendFactory = Callable[[BackendContext], Any]
 
 _registry: Dict[str, BackendFactory] = {}
-# Tracelet's backends that Tally has none of yet: named in the error so it can say so.
-_PLANNED = ("mlflow", "tensorboard", "wandb", "clearml")
+# Tracelet's backends that Tally has none of yet: where a script names one (and none is
+# registered under that name), its data goes to the tally backend.
+STAND_INS = ("mlflow", "wandb", "clearml", "tensorboard")
 
 
 def register_backend(name: str, factory: BackendFactory) -> None:
@@ -52,11 +60,11 @@ def register_backend(name: str, factory: BackendFactory) -> None:
         >>> register_backend("console", Printer)
     """
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
-        raise TallyError("invalid_argument", f"a backend name is 1-64 of A-Z a-z 0-9 _ -; got {name!r}")
+        raise BackendError("invalid_argument", f"a backend name is 1-64 of A-Z a-z 0-9 _ -; got {name!r}")
     if name == "tally":
-        raise TallyError("invalid_argument", "the tally backend is built in and cannot be replaced")
+        raise BackendError("invalid_argument", "the tally backend is built in and cannot be replaced")
     if not callable(factory):
-        raise TallyError("invalid_argument", "register_backend() takes a name and a factory (a class or function)")
+        raise BackendError("invalid_argument", "register_backend() takes a name and a factory (a class or function)")
     _registry[name] = factory
 
 
@@ -79,22 +87,49 @@ def available_backends() -> List[str]:
     return ["tally", *_registry]
 
 
-def check_backends(names: List[str]) -> None:
-    """Raises before anything starts when a name is unknown, so no run is left half made."""
+def resolve_backends(names: List[str], quiet: Optional[bool] = None) -> List[str]:
+    """The backends to start for ``names``: each registered name (and ``tally``) as is; each of
+    Tracelet's that Tally has none of (``STAND_INS``) as ``tally``, once, with a one-line notice
+    on stderr unless ``quiet``. Raises ``BackendError`` before anything starts when a name is
+    unknown, so no run is left half made.
+
+    Example:
+        >>> resolve_backends(["mlflow", "wandb"])
+        tally.tracelet: Tally has no mlflow, wandb backend; their data goes to Tally (backend 'tally')
+        ['tally']
+    """
+    out: List[str] = []
+    standing_in: List[str] = []
     for name in names:
         if name == "tally" or name in _registry:
-            continue
-        planned = f" Tally has no {name} backend yet;" if name.lower() in _PLANNED else ""
-        raise TallyError(
-            "invalid_argument",
-            f"unknown Tracelet backend {name!r}.{planned} the backends are: {', '.join(available_backends())} "
-            "(add one with tally.tracelet.register_backend())",
+            chosen = name
+        elif name.lower() in STAND_INS:
+            chosen = "tally"
+            standing_in.append(name)
+        else:
+            raise BackendError(
+                "invalid_argument",
+                f"unknown Tracelet backend {name!r}: the backends are {', '.join(available_backends())} "
+                f"(and {', '.join(STAND_INS)}, which log into Tally); add one with tally.tracelet.register_backend()",
+            )
+        if chosen not in out:
+            out.append(chosen)
+    if standing_in and not quiet:
+        sys.stderr.write(
+            f"tally.tracelet: Tally has no {', '.join(standing_in)} backend; "
+            f"{'its' if len(standing_in) == 1 else 'their'} data goes to Tally (backend 'tally')\n"
         )
+    return out
+
+
+def check_backends(names: List[str]) -> None:
+    """Raises ``BackendError`` when a name is neither registered, ``tally``, nor one of ``STAND_INS``."""
+    resolve_backends(names, quiet=True)
 
 
 def create_backend(name: str, context: BackendContext) -> Any:
     check_backends([name])
-    if name == "tally":
+    if name not in _registry and (name == "tally" or name.lower() in STAND_INS):
         return TallyBackend(context)
     return _registry[name](context)
 

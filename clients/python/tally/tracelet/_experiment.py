@@ -11,7 +11,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 from tally import TallyError
 
-from ._backends import BackendContext, check_backends, create_backend
+from ._backends import BackendContext, TallyBackend, create_backend, resolve_backends
+from ._errors import BackendError, ConfigurationError
 from ._settings import ExperimentConfig, capture_options, tracks_tensorboard
 from ._summaries import scalar_locals, summarize_dataset, summarize_model
 
@@ -23,21 +24,44 @@ def _new_id() -> str:
 
 
 class _TensorBoardSink:
-    """What the SummaryWriter interception calls: the experiment's own methods."""
+    """What the SummaryWriter interception calls: the experiment's own methods.
+
+    A call without ``global_step`` logs at the experiment's iteration once ``set_iteration`` was
+    called (the script said which step it is at, as for ``log_metric``); otherwise at the run's
+    next step, as ``tally.integrations.tensorboard.RunSink`` does, so ``add_scalar(tag, v)`` in a
+    loop makes a series instead of values replacing each other at one fixed step. An
+    ``add_scalars`` group shares one step. A stopped experiment or a finished run ignores the
+    calls (the event file is still written).
+    """
 
     def __init__(self, experiment: "Experiment") -> None:
         self._experiment = experiment
 
     def log_metric(self, name: str, value: Any, step: Optional[int]) -> None:
-        self._experiment.log_metric(name, value, step)
+        self.log_metrics({name: value}, step)
+
+    def log_metrics(self, values: Dict[str, Any], step: Optional[int]) -> None:
+        if not values or not self._open():
+            return
+        at = self._experiment._writer_step() if step is None else step
+        for name, value in values.items():
+            self._experiment.log_metric(name, value, at)
 
     def log_params(self, params: Dict[str, Any]) -> None:
-        self._experiment.log_params(params)
+        if self._open():
+            self._experiment.log_params(params)
 
     def log_text(self, name: str, text: str, step: Optional[int]) -> None:
+        if not self._open():
+            return
+        at = self._experiment._writer_step() if step is None else step
         for backend in self._experiment._open("add_text"):
             if hasattr(backend, "log_text"):
-                backend.log_text(name, text, self._experiment.iteration if step is None else step)
+                backend.log_text(name, text, at)
+        self._experiment._stepped(at)
+
+    def _open(self) -> bool:
+        return self._experiment.is_active and not self._experiment._run_finished()
 
 
 class Experiment:
@@ -72,11 +96,11 @@ class Experiment:
         if not isinstance(name, str) or not name.strip():
             raise TallyError("invalid_name", f"an experiment name is a non-empty string; got {name!r}")
         if config is not None and not isinstance(config, ExperimentConfig):
-            raise TallyError("invalid_argument", "config is an ExperimentConfig, e.g. ExperimentConfig(track_git=False)")
+            raise ConfigurationError("invalid_argument", "config is an ExperimentConfig, e.g. ExperimentConfig(track_git=False)")
         self._name = name
         self._tags = list(tags) if tags is not None else []
-        self._backend_names = [backend] if isinstance(backend, str) else list(backend or ["tally"])
-        check_backends(self._backend_names)
+        # mlflow, wandb, ... (none registered) log into the tally backend, with a notice.
+        self._backend_names = resolve_backends([backend] if isinstance(backend, str) else list(backend or ["tally"]), quiet)
         self._config = config
         self._project = project
         self._settings = dict(settings or {})
@@ -88,6 +112,9 @@ class Experiment:
         self._id = _new_id()
         self._created_at = datetime.now(timezone.utc)
         self._iteration = 0
+        self._iteration_set = False
+        # The step after the last one logged, for backends without a run of their own to ask.
+        self._next_step = 0
         self._active: List[Any] = []
         self._state = "created"
         self._undo_tensorboard: Optional[Callable[[], None]] = None
@@ -201,6 +228,7 @@ class Experiment:
             >>> exp.set_iteration(3)
         """
         self._iteration = _check_step(iteration)
+        self._iteration_set = True
 
     def log_metric(self, name: str, value: Any, iteration: Optional[int] = None) -> None:
         """Log a number at ``iteration`` (default: the current iteration, see ``set_iteration``).
@@ -220,6 +248,22 @@ class Experiment:
         step = self._iteration if iteration is None else _check_step(iteration)
         for backend in backends:
             backend.log_metric(name, value, step)
+        self._stepped(step)
+
+    def _stepped(self, step: int) -> None:
+        self._next_step = step + 1
+
+    def _writer_step(self) -> int:
+        """The step of a SummaryWriter call without ``global_step`` (see ``_TensorBoardSink``)."""
+        if self._iteration_set:
+            return self._iteration
+        for backend in self._active:
+            if isinstance(backend, TallyBackend):
+                return backend.run.step
+        return self._next_step
+
+    def _run_finished(self) -> bool:
+        return any(isinstance(b, TallyBackend) and b.run.finished for b in self._active)
 
     def log_params(self, params: Dict[str, Any]) -> None:
         """Record parameters: keys of the run's config.
@@ -309,7 +353,7 @@ class Experiment:
     def _stored(self, backend: Optional[str]) -> List[Any]:
         readers = [b for b in self._active if (backend is None or b.name == backend) and hasattr(b, "artifacts")]
         if backend is not None and not readers:
-            raise TallyError("invalid_argument", f"backend {backend!r} is not one of this experiment's that reads artifacts back")
+            raise BackendError("invalid_argument", f"backend {backend!r} is not one of this experiment's that reads artifacts back")
         return readers[0].artifacts() if readers else []
 
     def capture_hyperparams(self) -> Dict[str, Any]:

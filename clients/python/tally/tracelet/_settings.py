@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
-from tally import TallyError
+from ._errors import ConfigurationError
 
 
 @dataclass
@@ -64,7 +64,7 @@ def _env_bool(name: str, raw: str) -> bool:
         return True
     if value in ("0", "false", "no", "off"):
         return False
-    raise TallyError("invalid_argument", f"{name}={raw!r} is not a switch: set it to true or false (or 1 / 0)")
+    raise ConfigurationError("invalid_argument", f"{name}={raw!r} is not a switch: set it to true or false (or 1 / 0)")
 
 
 def _env_list(raw: str) -> List[str]:
@@ -79,7 +79,7 @@ def resolve_settings(
     if config is None:
         config = {}
     if not isinstance(config, Mapping):
-        raise TallyError("invalid_argument", "start_logging() config is a dict of settings, e.g. {'track_system': False}")
+        raise ConfigurationError("invalid_argument", "start_logging() config is a dict of settings, e.g. {'track_system': False}")
     settings: Dict[str, Any] = dict(config)
     for key, name in _BOOL_ENV.items():
         if settings.get(key) is None and env.get(name):
@@ -92,14 +92,14 @@ def resolve_settings(
         try:
             settings["metrics_interval"] = float(raw)
         except ValueError:
-            raise TallyError("invalid_argument", f"TRACELET_METRICS_INTERVAL={raw!r} is not a number of seconds") from None
+            raise ConfigurationError("invalid_argument", f"TRACELET_METRICS_INTERVAL={raw!r} is not a number of seconds") from None
     if backend is None and env.get("TRACELET_BACKEND"):
         backend = _env_list(env["TRACELET_BACKEND"])
     if backend is None:
         backend = ["tally"]
     backends = [backend] if isinstance(backend, str) else backend
     if not isinstance(backends, (list, tuple)) or not backends or any(not isinstance(b, str) or not b for b in backends):
-        raise TallyError("invalid_argument", f"backend is a name or a list of names, e.g. 'tally'; got {backend!r}")
+        raise ConfigurationError("invalid_argument", f"backend is a name or a list of names, e.g. 'tally'; got {backend!r}")
     unique = list(dict.fromkeys(backends))
     return project or env.get("TRACELET_PROJECT") or None, unique, settings
 
@@ -109,7 +109,7 @@ def _flag(name: str, *values: Any) -> Optional[bool]:
         if value is None:
             continue
         if not isinstance(value, bool):
-            raise TallyError("invalid_argument", f"{name} must be True or False; got {value!r}")
+            raise ConfigurationError("invalid_argument", f"{name} must be True or False; got {value!r}")
         return value
     return None
 
@@ -132,7 +132,7 @@ def capture_options(settings: Mapping[str, Any], config: Optional[ExperimentConf
     system = _flag("track_system_metrics", explicit("track_system_metrics"), settings.get("track_system"))
     interval = settings.get("metrics_interval")
     if interval is not None and (isinstance(interval, bool) or not isinstance(interval, (int, float)) or interval < 1):
-        raise TallyError("invalid_argument", f"metrics_interval is a number of seconds >= 1; got {interval!r}")
+        raise ConfigurationError("invalid_argument", f"metrics_interval is a number of seconds >= 1; got {interval!r}")
     if system is False:
         capture["system"] = False
     elif interval is not None:

@@ -1,15 +1,17 @@
 """``wandb.init`` and the run it returns, over Tally's core. ``log`` keeps wandb's step rules:
 without ``step`` each committed call is the next step; ``commit=False`` gathers values into
 the current step until a committing call; a ``step`` given without ``commit`` stays open until
-a larger step arrives or the run finishes."""
+a larger step arrives or the run finishes. A script that ends without ``wandb.finish()`` has
+its pending values written before Tally ends the run (as wandb finishes the run at exit)."""
 from __future__ import annotations
 
+import operator
 import os
 import sys
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 import tally
-from tally import TallyError
+from tally import TallyError, lifecycle
 
 from ._state import Config, Summary, _as_dict
 from ._values import to_core
@@ -44,6 +46,7 @@ class Run:
         self._step = 0 if core is None else core.step
         self._pending: Dict[str, Any] = {}
         self._finished = False
+        self._unregister: Any = None
         self.config = Config(core.config if core is not None else {})
         self.summary = Summary(core.summary if core is not None else {})
 
@@ -107,7 +110,11 @@ class Run:
         if not isinstance(data, dict):
             raise TallyError("invalid_argument", f"wandb.log() takes a dict such as {{'loss': 0.5}}; got {type(data).__name__}")
         if step is not None:
-            if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            # Any integer type (numpy's int64 from a loop counter included): what has __index__.
+            if isinstance(step, bool) or not hasattr(type(step), "__index__"):
+                raise TallyError("invalid_step", f"step must be an integer >= 0; got {step!r}")
+            step = operator.index(step)
+            if step < 0:
                 raise TallyError("invalid_step", f"step must be an integer >= 0; got {step!r}")
             if step < self._step:
                 print(
@@ -132,6 +139,9 @@ class Run:
         """
         if self._finished:
             return
+        if self._unregister is not None:
+            self._unregister()
+            self._unregister = None
         self._commit()
         self._finished = True
         if self._core is not None:
@@ -153,6 +163,11 @@ class Run:
         if self._core is not None:
             self._core.log(values, step=self._step)
         self._step += 1
+
+    def _commit_at_exit(self) -> None:
+        # Registered with lifecycle.before_end by make_run; a core run ended another way takes nothing.
+        if self._core is not None and not self._core.finished:
+            self._commit()
 
     def __repr__(self) -> str:
         return f"<wandb Run {self.id} ({self.name})>"
@@ -197,4 +212,8 @@ def make_run(
         dir=dir,
         **options,
     )
-    return Run(core, mode)
+    run = Run(core, mode)
+    # Values still pending (a step given without commit, a trailing commit=False) reach the run
+    # before lifecycle ends it at exit, on an exception or SIGTERM: wandb finishes runs at exit.
+    run._unregister = lifecycle.before_end(run._commit_at_exit)
+    return run
