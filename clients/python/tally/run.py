@@ -254,6 +254,8 @@ class Run:
 
             run.result("test_acc", 0.97)
         """
+        if self._finished:
+            raise self._finished_error()  # before the key and value, as TS: a finished run says so first
         check_key(key)
         number = check_value(key, value)
         self._queue({"type": "result", "at": _now_ms(), "key": key, "value": number})
