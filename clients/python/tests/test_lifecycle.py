@@ -6,6 +6,8 @@ import os
 import signal
 import time
 
+import pytest
+
 import tally
 
 PREAMBLE = """
@@ -117,3 +119,37 @@ def test_the_background_thread_writes_without_flush(tally_dir):
         time.sleep(0.01)
     assert os.path.getsize(run.spool_path) > size
     run.finish()
+
+
+@pytest.mark.parametrize(
+    "call, code, status, error",
+    [
+        ("sys.exit(3)", 3, "failed", "sys.exit(3)"),
+        ("sys.exit('bad input')", 1, "failed", "bad input"),
+        ("sys.exit(0)", 0, "finished", None),
+        ("sys.exit()", 0, "finished", None),
+    ],
+)
+def test_sys_exit_with_a_non_zero_code_ends_the_run_failed(tally_dir, tally_cli, run_python, call, code, status, error):
+    proc = run_python(PREAMBLE + f"run.log({{'a': 1}})\n{call}\n", dir=tally_dir, check=False)
+    assert proc.returncode == code
+    got = tally_cli("run", "child", dir=tally_dir)
+    assert got["status"] == status
+    if status == "failed":
+        assert got["error"] == error
+    ends = [r.event for r in _records(tally_dir, "child") if r.event is not None and r.event["type"] == "status"]
+    assert [e.get("exitCode") for e in ends] == [code if status == "failed" else None]
+    assert tally_cli("series", "child", "a", dir=tally_dir)["values"] == [1]
+
+
+def test_sys_exit_in_a_thread_only_ends_that_thread(tally_dir, tally_cli, run_python):
+    run_python(PREAMBLE + "import threading\nt = threading.Thread(target=sys.exit, args=(2,))\nt.start(); t.join()\n", dir=tally_dir)
+    assert tally_cli("run", "child", dir=tally_dir)["status"] == "finished"
+
+
+def _records(tally_dir, run_id):
+    import glob
+
+    from tally.spool import iter_spool_file
+
+    return [r for path in sorted(glob.glob(os.path.join(tally_dir, "spool", run_id, "*.tsp"))) for r in iter_spool_file(path)]
