@@ -202,19 +202,25 @@ class Run:
                 buf = self._buffer
                 values = buf.values
                 n = len(values)
+                rows = len(buf.counts)
                 try:
                     values.extend(data.values())
                     ids = buf.ids
                     buf.key_index.extend([ids[k] for k in data])
-                except (TypeError, KeyError, ValueError, OverflowError):
-                    del values[n:]
-                    fast = False
-                else:
-                    fast = True
                     if n != len(values):
                         buf.steps.append(step)
                         buf.times.append(now)
                         buf.counts.append(len(values) - n)
+                except (TypeError, KeyError, ValueError, OverflowError):
+                    buf.truncate(rows, n, len(buf.keys))
+                    fast = False
+                except BaseException:
+                    # A value's __float__ raising (a tensor whose device failed), or KeyboardInterrupt /
+                    # SystemExit (SIGTERM) landing mid-call: leave the columns in step, then re-raise.
+                    buf.truncate(rows, n, len(buf.keys))
+                    raise
+                else:
+                    fast = True
             if not fast:
                 self._log_slow(data, step, now, None)
         else:
@@ -236,16 +242,22 @@ class Run:
             keys.append(key if key in self._buffer.ids else check_key(key))
         with self._lock:
             buf = self._buffer
-            if numbers:
-                ids = buf.ids
-                buf.key_index.extend([ids[k] if k in ids else buf.add_key(k) for k in keys])
-                buf.values.extend(numbers)
-                buf.steps.append(step)
-                buf.times.append(now)
-                buf.counts.append(len(numbers))
-                if metadata is not None:
-                    self._events.append({"type": "metadata", "at": now, "step": step, "keys": keys, "metadata": metadata})
-            self._events.extend(rich)
+            mark = (len(buf.counts), len(buf.values), len(buf.keys), len(self._events))
+            try:
+                if numbers:
+                    ids = buf.ids
+                    buf.key_index.extend([ids[k] if k in ids else buf.add_key(k) for k in keys])
+                    buf.values.extend(numbers)
+                    buf.steps.append(step)
+                    buf.times.append(now)
+                    buf.counts.append(len(numbers))
+                    if metadata is not None:
+                        self._events.append({"type": "metadata", "at": now, "step": step, "keys": keys, "metadata": metadata})
+                self._events.extend(rich)
+            except BaseException:  # KeyboardInterrupt or SIGTERM's SystemExit mid-call: all of it or nothing
+                buf.truncate(*mark[:3])
+                del self._events[mark[3]:]
+                raise
 
     def result(self, key: str, value: float) -> None:
         """Record a final result (e.g. test accuracy); results win over logged values in the summary.
@@ -394,10 +406,16 @@ class Run:
             buf = self._buffer
             ids = buf.ids
             count = 0
-            for key, value in values.items():
-                buf.key_index.append(ids[key] if key in ids else buf.add_key(key))
-                buf.values.append(float(value))
-                count += 1
+            rows, points, keys = len(buf.counts), len(buf.values), len(buf.keys)
+            try:
+                for key, value in values.items():
+                    number = float(value)
+                    buf.key_index.append(ids[key] if key in ids else buf.add_key(key))
+                    buf.values.append(number)
+                    count += 1
+            except BaseException:
+                buf.truncate(rows, points, keys)
+                raise
             if count:
                 buf.steps.append(step)
                 buf.times.append(at_ms)

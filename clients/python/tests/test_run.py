@@ -135,3 +135,29 @@ def test_system_metrics_do_not_move_the_users_step(tally_dir, tally_cli):
     run.finish()
     assert tally_cli("series", run.id, "loss", dir=tally_dir)["steps"] == [0, 1]
     assert tally_cli("series", run.id, "system/cpu", dir=tally_dir)["steps"] == [5]
+
+
+class _FailingTensor:
+    """A tensor whose __float__ raises (a CUDA device-side assert), not one of the errors Tally checks for."""
+
+    def __float__(self) -> float:
+        raise RuntimeError("CUDA error: device-side assert triggered")
+
+
+def test_a_value_that_raises_in_float_leaves_the_batch_whole(tally_dir, tally_cli):
+    run = tally.init(project="p", dir=tally_dir, id="flaky", capture=False)
+    run.log({"a": 0.0, "b": 0.0})
+    for data in ({"a": 1.0, "b": _FailingTensor()}, {"b": _FailingTensor(), "c": 1.0}, {"a": _FailingTensor()}):
+        with pytest.raises(RuntimeError):
+            run.log(data)
+    assert run.step == 1  # nothing of the failed calls counts
+    for i in range(1, 100):
+        run.log({"a": float(i), "b": float(i)})
+    run.finish()
+    got = tally_cli("run", "flaky", dir=tally_dir)
+    assert got["status"] == "finished" and got["lastStep"] == 99
+    for key in ("a", "b"):
+        series = tally_cli("series", "flaky", key, dir=tally_dir)
+        assert series["steps"] == list(range(100)) and series["values"] == [float(i) for i in range(100)]
+    with pytest.raises(AssertionError, match='no metric \\\\"c\\\\"'):  # the failed call's new key is gone too
+        tally_cli("series", "flaky", "c", dir=tally_dir)
