@@ -23,6 +23,7 @@ from .names import new_run_name, new_writer_id
 from .recording import RecordingDict
 from .resolve import check_options, resolve_local
 from .spool.reader import read_run_index
+from .spool.format import MAX_BODY_BYTES
 from .spool.writer import SpoolWriter, spool_dir, write_run_index
 from .validate import check_key, check_metadata, check_step, check_value, describe
 from .values import RichValue, value_event
@@ -69,6 +70,7 @@ class Run:
         flush_interval: float = FLUSH_INTERVAL_S,
         heartbeat_interval: float = HEARTBEAT_S,
         on_error: Optional[Callable[[TallyError], None]] = None,
+        max_record_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         options = check_options(project, name, id, config, group, tags, description, resume)
         self._capture_option = capture
@@ -127,7 +129,7 @@ class Run:
         run_dir = os.path.join(spool_dir(self.dir), self.id)
         if not self.resumed or read_run_index(run_dir) is None:
             write_run_index(self.dir, {"id": self.id, "project": self.project, "name": self.name, "createdAt": self._created_at})
-        self._writer = SpoolWriter(self.dir, self.id, writer["id"])
+        self._writer = SpoolWriter(self.dir, self.id, writer["id"], max_record_bytes)
         self._writer.event(
             {
                 "type": "run",
@@ -444,7 +446,10 @@ class Run:
         return TallyError("run_finished", f"run {self.id} ({self.name}) is finished; call tally.init() to start or resume a run")
 
     def _write(self, partial: bool) -> None:
-        """Drain the batch, console lines and events into the spool, in that order."""
+        """Drain the batch, console lines and events into the spool, in that order. What is taken
+        from memory is queued in the writer (a batch larger than one record as several records)
+        before anything else happens; when encoding raises (Ctrl-C in ``flush()``), what was not
+        queued goes back in front of what was logged since, so nothing is lost."""
         with self._write_lock:
             if self._writer.closed:
                 return
@@ -452,16 +457,29 @@ class Run:
                 batch = self._buffer.take() if self._buffer.rows else None
                 lines = self._console_lines.take(partial)
                 events, self._events = self._events, []
-            if batch is not None:
-                self._writer.points(batch)
             if lines:
-                self._writer.event({"type": "console", "at": _now_ms(), "lines": lines})
-            for event in events:
-                try:
-                    self._writer.event(event)
-                except (ValueError, TypeError) as e:
-                    # An event a hook built wrong must not block everything queued after it.
-                    self._report(TallyError("invalid_argument", f"dropped a {event.get('type')} event that is not JSON: {e}"))
+                events.insert(0, {"type": "console", "at": _now_ms(), "lines": lines})
+            done = 0
+            try:
+                if batch is not None:
+                    self._writer.points(batch)
+                    batch = None
+                for event in events:
+                    try:
+                        self._writer.event(event)
+                    except (ValueError, TypeError) as e:
+                        # An event a hook built wrong must not block everything queued after it.
+                        self._report(TallyError("invalid_argument", f"dropped a {event.get('type')} event that is not JSON: {e}"))
+                    except TallyError as e:
+                        # Larger than a record may be: it never will fit; the others still go.
+                        self._report(TallyError("value_too_large", f"dropped a {event.get('type')} event: {e.message}"))
+                    done += 1
+            except BaseException:
+                with self._lock:
+                    if batch is not None:
+                        self._buffer.put_back(batch)
+                    self._events[:0] = events[done:]
+                raise
             self._writer.commit()
             self._last_write_at = time.monotonic()
         if self._sender is not None:
