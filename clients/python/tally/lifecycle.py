@@ -129,8 +129,15 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 
 def _forget_in_child() -> None:
-    # A forked child (a DataLoader worker) must never end or write its parent's runs.
-    del _active[:]
+    # A forked child (a DataLoader worker) must never write its parent's files: each run gives
+    # up the parent's file and, if the child logs, writes a file of its own. The runs stay
+    # tracked so that the child's exit writes what it logged and ends its own writer (a child
+    # that logged nothing writes nothing).
+    for run in list(_active):
+        try:
+            run._after_fork_in_child()
+        except Exception:  # noqa: BLE001 - a run that cannot follow the fork is dropped from the child
+            _active.remove(run)
 
 
 def _install() -> None:

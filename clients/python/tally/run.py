@@ -130,24 +130,26 @@ class Run:
         if not self.resumed or read_run_index(run_dir) is None:
             write_run_index(self.dir, {"id": self.id, "project": self.project, "name": self.name, "createdAt": self._created_at})
         self._writer = SpoolWriter(self.dir, self.id, writer["id"], max_record_bytes)
-        self._writer.event(
-            {
-                "type": "run",
-                "at": now,
-                "writer": writer,
-                "id": self.id,
-                "project": self.project,
-                "name": self.name,
-                "group": self.group,
-                "tags": list(self.tags),
-                "description": self.description,
-                "config": config_values,
-                "createdAt": self._created_at,
-                "resumed": self.resumed,
-                "resume": options.resume,
-                "system": self.system,
-            }
-        )
+        # A forked child that logs opens its own writer with this record (see _after_fork_in_child).
+        self._needs_writer = False
+        self._target = target
+        self._run_event: Dict[str, Any] = {
+            "type": "run",
+            "at": now,
+            "writer": writer,
+            "id": self.id,
+            "project": self.project,
+            "name": self.name,
+            "group": self.group,
+            "tags": list(self.tags),
+            "description": self.description,
+            "config": config_values,
+            "createdAt": self._created_at,
+            "resumed": self.resumed,
+            "resume": options.resume,
+            "system": self.system,
+        }
+        self._writer.event(self._run_event)
         # The run exists on disk before init returns: a crash a moment later still shows it.
         self._writer.commit()
         self._last_write_at = time.monotonic()
@@ -159,8 +161,8 @@ class Run:
             from .remote import start_sender
 
             self._sender = start_sender(self, target, writer["id"], self._writer.path)
-        self._thread = threading.Thread(target=self._loop, name=f"tally-flush-{self.id}", daemon=True)
-        self._thread.start()
+        self._thread: Optional[threading.Thread] = None
+        self._start_thread()
         start_capture(self, capture_on, self._quiet)
         lifecycle.track(self)
 
@@ -233,6 +235,8 @@ class Run:
 
     def _log_slow(self, data: Dict[str, Any], step: int, now: int, metadata: Optional[Dict[str, Any]]) -> None:
         """New keys, rich values and scalars of other types: checked one by one, then added whole."""
+        if self._thread is None:
+            self._start_thread()  # a forked child's first log: it has no flush thread yet
         keys: List[str] = []
         numbers: List[float] = []
         rich: List[Dict[str, Any]] = []
@@ -344,7 +348,7 @@ class Run:
             except Exception as e:  # noqa: BLE001 - a capture that fails to stop must not lose the run's end
                 self._report(e)
         self._wake.set()
-        if self._thread is not threading.current_thread():
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         event: Dict[str, Any] = {"type": "status", "at": _now_ms(), "status": status}
         if error is not None:
@@ -352,7 +356,10 @@ class Run:
         if exit_code is not None:
             event["exitCode"] = exit_code
         with self._lock:
-            self._events.append(event)
+            # A forked child that logged nothing has no writer and writes nothing, not even its end;
+            # one that logged ends its own writer as any second process of the run does.
+            if not self._needs_writer or self._buffer.rows or self._events or self._console_lines.pending:
+                self._events.append(event)
         try:
             self._write(partial=True)
             self._writer.close()
@@ -439,6 +446,8 @@ class Run:
     def _queue(self, event: Dict[str, Any]) -> None:
         if self._finished:
             raise self._finished_error()
+        if self._thread is None:
+            self._start_thread()
         with self._lock:
             self._events.append(event)
 
@@ -451,6 +460,10 @@ class Run:
         before anything else happens; when encoding raises (Ctrl-C in ``flush()``), what was not
         queued goes back in front of what was logged since, so nothing is lost."""
         with self._write_lock:
+            if self._needs_writer:
+                if not (self._buffer.rows or self._events or self._console_lines.pending):
+                    return
+                self._open_own_writer()
             if self._writer.closed:
                 return
             with self._lock:
@@ -484,6 +497,58 @@ class Run:
             self._last_write_at = time.monotonic()
         if self._sender is not None:
             self._sender.wake()
+
+    def _start_thread(self) -> None:
+        with self._write_lock:
+            if self._thread is None:
+                thread = threading.Thread(target=self._loop, name=f"tally-flush-{self.id}", daemon=True)
+                thread.start()
+                self._thread = thread
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child (os.fork, a DataLoader worker): the parent's file, fd, queued data,
+        flush thread and sender stay the parent's. What the child logs goes to a writer of its own,
+        opened on its first write as a second process resuming the run would (a ``run`` record with
+        ``resumed: true``); nothing is written when the child logs nothing. Locks are new: another
+        thread of the parent may have held them at the fork."""
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._buffer = PointBuffer()
+        self._events = []
+        self._console_lines = ConsoleLines()
+        self._writer.abandon()
+        self._sender = None
+        self._thread = None
+        self._pid = os.getpid()
+        self._needs_writer = True
+
+    def _open_own_writer(self) -> None:
+        """A forked child's writer (under ``_write_lock``)."""
+        now = _now_ms()
+        writer_id = new_writer_id()
+        writer = SpoolWriter(self.dir, self.id, writer_id, self._writer.max_body_bytes)
+        event = dict(self._run_event)
+        event.update(
+            at=now,
+            writer={**event["writer"], "id": writer_id, "pid": self._pid, "startedAt": now},
+            config=dict(self.config),
+            resumed=True,
+            resume="allow",  # the run exists: a store takes this writer as a resume, never as run_exists
+            system={**event["system"], "pid": self._pid} if isinstance(event.get("system"), dict) else event.get("system"),
+        )
+        writer.event(event)
+        writer.commit()
+        self._writer = writer
+        self._needs_writer = False
+        if self._target is not None:
+            from .remote import start_sender
+
+            quiet, self._quiet = self._quiet, True  # the parent told the run's URL already
+            try:
+                self._sender = start_sender(self, self._target, writer_id, writer.path)
+            finally:
+                self._quiet = quiet
 
     def _loop(self) -> None:
         while True:

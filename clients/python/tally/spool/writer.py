@@ -117,6 +117,18 @@ class SpoolWriter:
         except OSError:
             pass  # the bytes are in the page cache: a process crash loses nothing; retried next time
 
+    def abandon(self) -> None:
+        """Forget the file without writing to it: what a forked child does with its parent's
+        writer, whose file and offsets stay the parent's."""
+        if self._closed:
+            return
+        self._closed = True
+        self._pending = []
+        try:
+            os.close(self._fd)
+        except OSError:
+            pass
+
     def close(self) -> None:
         """Commit, sync and close. Safe to call twice."""
         if self._closed:
