@@ -43,6 +43,24 @@ class PointBuffer:
             del self.ids[k]
         del self.keys[keys:]
 
+    def put_back(self, batch: PointsBatch) -> None:
+        """Put a batch :meth:`take` returned back in front of what was logged since: its write failed
+        before anything of it was queued, so it goes out with the next one."""
+        keys = list(batch.keys)
+        ids = {k: i for i, k in enumerate(keys)}
+        remap = []
+        for k in self.keys:
+            if k not in ids:
+                ids[k] = len(keys)
+                keys.append(k)
+            remap.append(ids[k])
+        key_index = array(U32, batch.key_index)
+        key_index.extend([remap[i] for i in self.key_index])
+        steps, times, counts, values = (
+            array(a.typecode, b) + a for a, b in ((self.steps, batch.steps), (self.times, batch.times), (self.counts, batch.counts), (self.values, batch.values))
+        )
+        self.keys, self.ids, self.steps, self.times, self.counts, self.key_index, self.values = keys, ids, steps, times, counts, key_index, values
+
     def take(self) -> PointsBatch:
         """The batch so far; the buffer starts over."""
         batch = PointsBatch(self.keys, self.steps, self.times, self.counts, self.key_index, self.values)

@@ -45,12 +45,16 @@ class CheckedOptions(NamedTuple):
     tags: List[str]
     description: Optional[str]
     config: Dict[str, Any]
+    # False when init was given no project (TALLY_PROJECT or "default" stands in): a run found by
+    # its id is then resumed in its own project, as TS does for `options.project === undefined`.
+    project_given: bool = True
 
 
 def check_options(
     project: Any, name: Any, id: Any, config: Any, group: Any, tags: Any, description: Any, resume: Any
 ) -> CheckedOptions:
     """Validate ``init``'s options as the TypeScript SDK does, with the same error codes."""
+    project_given = project is not None
     project = check_project(project if project is not None else os.environ.get("TALLY_PROJECT") or "default")
     resume = "never" if resume is None else resume
     if resume not in RESUME_MODES:
@@ -63,7 +67,7 @@ def check_options(
     config = {} if config is None else check_config(_plain_config(config))
     if resume == "must" and run_id is None and name is None:
         raise TallyError("invalid_resume", "resume='must' needs the id or the name of the run to resume")
-    return CheckedOptions(project, resume, run_id, name, group, tags, description, config)
+    return CheckedOptions(project, resume, run_id, name, group, tags, description, config, project_given)
 
 
 def _plain_config(config: Any) -> Any:
@@ -79,6 +83,9 @@ def resolve_local(options: CheckedOptions, dir: Optional[str]) -> ResolvedRun:
     o = options
     existing = None if o.resume == "never" and o.id is None else _find_run(root, o.project, o.id, o.name if o.id is None else None)
     if existing is not None:
+        if o.id is not None and not o.project_given and existing["project"] != o.project:
+            # Found by its id, with no project asked for: resumed in its own project.
+            return resolve_local(o._replace(project=check_project(existing["project"]), project_given=True), dir)
         if existing["project"] != o.project:
             raise TallyError(
                 "invalid_argument",

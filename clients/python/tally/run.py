@@ -23,6 +23,7 @@ from .names import new_run_name, new_writer_id
 from .recording import RecordingDict
 from .resolve import check_options, resolve_local
 from .spool.reader import read_run_index
+from .spool.format import MAX_BODY_BYTES
 from .spool.writer import SpoolWriter, spool_dir, write_run_index
 from .validate import check_key, check_metadata, check_step, check_value, describe
 from .values import RichValue, value_event
@@ -69,6 +70,7 @@ class Run:
         flush_interval: float = FLUSH_INTERVAL_S,
         heartbeat_interval: float = HEARTBEAT_S,
         on_error: Optional[Callable[[TallyError], None]] = None,
+        max_record_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         options = check_options(project, name, id, config, group, tags, description, resume)
         self._capture_option = capture
@@ -127,25 +129,27 @@ class Run:
         run_dir = os.path.join(spool_dir(self.dir), self.id)
         if not self.resumed or read_run_index(run_dir) is None:
             write_run_index(self.dir, {"id": self.id, "project": self.project, "name": self.name, "createdAt": self._created_at})
-        self._writer = SpoolWriter(self.dir, self.id, writer["id"])
-        self._writer.event(
-            {
-                "type": "run",
-                "at": now,
-                "writer": writer,
-                "id": self.id,
-                "project": self.project,
-                "name": self.name,
-                "group": self.group,
-                "tags": list(self.tags),
-                "description": self.description,
-                "config": config_values,
-                "createdAt": self._created_at,
-                "resumed": self.resumed,
-                "resume": options.resume,
-                "system": self.system,
-            }
-        )
+        self._writer = SpoolWriter(self.dir, self.id, writer["id"], max_record_bytes)
+        # A forked child that logs opens its own writer with this record (see _after_fork_in_child).
+        self._needs_writer = False
+        self._target = target
+        self._run_event: Dict[str, Any] = {
+            "type": "run",
+            "at": now,
+            "writer": writer,
+            "id": self.id,
+            "project": self.project,
+            "name": self.name,
+            "group": self.group,
+            "tags": list(self.tags),
+            "description": self.description,
+            "config": config_values,
+            "createdAt": self._created_at,
+            "resumed": self.resumed,
+            "resume": options.resume,
+            "system": self.system,
+        }
+        self._writer.event(self._run_event)
         # The run exists on disk before init returns: a crash a moment later still shows it.
         self._writer.commit()
         self._last_write_at = time.monotonic()
@@ -157,8 +161,8 @@ class Run:
             from .remote import start_sender
 
             self._sender = start_sender(self, target, writer["id"], self._writer.path)
-        self._thread = threading.Thread(target=self._loop, name=f"tally-flush-{self.id}", daemon=True)
-        self._thread.start()
+        self._thread: Optional[threading.Thread] = None
+        self._start_thread()
         start_capture(self, capture_on, self._quiet)
         lifecycle.track(self)
 
@@ -202,19 +206,25 @@ class Run:
                 buf = self._buffer
                 values = buf.values
                 n = len(values)
+                rows = len(buf.counts)
                 try:
                     values.extend(data.values())
                     ids = buf.ids
                     buf.key_index.extend([ids[k] for k in data])
-                except (TypeError, KeyError, ValueError, OverflowError):
-                    del values[n:]
-                    fast = False
-                else:
-                    fast = True
                     if n != len(values):
                         buf.steps.append(step)
                         buf.times.append(now)
                         buf.counts.append(len(values) - n)
+                except (TypeError, KeyError, ValueError, OverflowError):
+                    buf.truncate(rows, n, len(buf.keys))
+                    fast = False
+                except BaseException:
+                    # A value's __float__ raising (a tensor whose device failed), or KeyboardInterrupt /
+                    # SystemExit (SIGTERM) landing mid-call: leave the columns in step, then re-raise.
+                    buf.truncate(rows, n, len(buf.keys))
+                    raise
+                else:
+                    fast = True
             if not fast:
                 self._log_slow(data, step, now, None)
         else:
@@ -225,6 +235,8 @@ class Run:
 
     def _log_slow(self, data: Dict[str, Any], step: int, now: int, metadata: Optional[Dict[str, Any]]) -> None:
         """New keys, rich values and scalars of other types: checked one by one, then added whole."""
+        if self._thread is None:
+            self._start_thread()  # a forked child's first log: it has no flush thread yet
         keys: List[str] = []
         numbers: List[float] = []
         rich: List[Dict[str, Any]] = []
@@ -236,16 +248,22 @@ class Run:
             keys.append(key if key in self._buffer.ids else check_key(key))
         with self._lock:
             buf = self._buffer
-            if numbers:
-                ids = buf.ids
-                buf.key_index.extend([ids[k] if k in ids else buf.add_key(k) for k in keys])
-                buf.values.extend(numbers)
-                buf.steps.append(step)
-                buf.times.append(now)
-                buf.counts.append(len(numbers))
-                if metadata is not None:
-                    self._events.append({"type": "metadata", "at": now, "step": step, "keys": keys, "metadata": metadata})
-            self._events.extend(rich)
+            mark = (len(buf.counts), len(buf.values), len(buf.keys), len(self._events))
+            try:
+                if numbers:
+                    ids = buf.ids
+                    buf.key_index.extend([ids[k] if k in ids else buf.add_key(k) for k in keys])
+                    buf.values.extend(numbers)
+                    buf.steps.append(step)
+                    buf.times.append(now)
+                    buf.counts.append(len(numbers))
+                    if metadata is not None:
+                        self._events.append({"type": "metadata", "at": now, "step": step, "keys": keys, "metadata": metadata})
+                self._events.extend(rich)
+            except BaseException:  # KeyboardInterrupt or SIGTERM's SystemExit mid-call: all of it or nothing
+                buf.truncate(*mark[:3])
+                del self._events[mark[3]:]
+                raise
 
     def result(self, key: str, value: float) -> None:
         """Record a final result (e.g. test accuracy); results win over logged values in the summary.
@@ -254,6 +272,8 @@ class Run:
 
             run.result("test_acc", 0.97)
         """
+        if self._finished:
+            raise self._finished_error()  # before the key and value, as TS: a finished run says so first
         check_key(key)
         number = check_value(key, value)
         self._queue({"type": "result", "at": _now_ms(), "key": key, "value": number})
@@ -328,7 +348,7 @@ class Run:
             except Exception as e:  # noqa: BLE001 - a capture that fails to stop must not lose the run's end
                 self._report(e)
         self._wake.set()
-        if self._thread is not threading.current_thread():
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         event: Dict[str, Any] = {"type": "status", "at": _now_ms(), "status": status}
         if error is not None:
@@ -336,7 +356,10 @@ class Run:
         if exit_code is not None:
             event["exitCode"] = exit_code
         with self._lock:
-            self._events.append(event)
+            # A forked child that logged nothing has no writer and writes nothing, not even its end;
+            # one that logged ends its own writer as any second process of the run does.
+            if not self._needs_writer or self._buffer.rows or self._events or self._console_lines.pending:
+                self._events.append(event)
         try:
             self._write(partial=True)
             self._writer.close()
@@ -392,10 +415,16 @@ class Run:
             buf = self._buffer
             ids = buf.ids
             count = 0
-            for key, value in values.items():
-                buf.key_index.append(ids[key] if key in ids else buf.add_key(key))
-                buf.values.append(float(value))
-                count += 1
+            rows, points, keys = len(buf.counts), len(buf.values), len(buf.keys)
+            try:
+                for key, value in values.items():
+                    number = float(value)
+                    buf.key_index.append(ids[key] if key in ids else buf.add_key(key))
+                    buf.values.append(number)
+                    count += 1
+            except BaseException:
+                buf.truncate(rows, points, keys)
+                raise
             if count:
                 buf.steps.append(step)
                 buf.times.append(at_ms)
@@ -417,6 +446,8 @@ class Run:
     def _queue(self, event: Dict[str, Any]) -> None:
         if self._finished:
             raise self._finished_error()
+        if self._thread is None:
+            self._start_thread()
         with self._lock:
             self._events.append(event)
 
@@ -424,28 +455,100 @@ class Run:
         return TallyError("run_finished", f"run {self.id} ({self.name}) is finished; call tally.init() to start or resume a run")
 
     def _write(self, partial: bool) -> None:
-        """Drain the batch, console lines and events into the spool, in that order."""
+        """Drain the batch, console lines and events into the spool, in that order. What is taken
+        from memory is queued in the writer (a batch larger than one record as several records)
+        before anything else happens; when encoding raises (Ctrl-C in ``flush()``), what was not
+        queued goes back in front of what was logged since, so nothing is lost."""
         with self._write_lock:
+            if self._needs_writer:
+                if not (self._buffer.rows or self._events or self._console_lines.pending):
+                    return
+                self._open_own_writer()
             if self._writer.closed:
                 return
             with self._lock:
                 batch = self._buffer.take() if self._buffer.rows else None
                 lines = self._console_lines.take(partial)
                 events, self._events = self._events, []
-            if batch is not None:
-                self._writer.points(batch)
             if lines:
-                self._writer.event({"type": "console", "at": _now_ms(), "lines": lines})
-            for event in events:
-                try:
-                    self._writer.event(event)
-                except (ValueError, TypeError) as e:
-                    # An event a hook built wrong must not block everything queued after it.
-                    self._report(TallyError("invalid_argument", f"dropped a {event.get('type')} event that is not JSON: {e}"))
+                events.insert(0, {"type": "console", "at": _now_ms(), "lines": lines})
+            done = 0
+            try:
+                if batch is not None:
+                    self._writer.points(batch)
+                    batch = None
+                for event in events:
+                    try:
+                        self._writer.event(event)
+                    except (ValueError, TypeError) as e:
+                        # An event a hook built wrong must not block everything queued after it.
+                        self._report(TallyError("invalid_argument", f"dropped a {event.get('type')} event that is not JSON: {e}"))
+                    except TallyError as e:
+                        # Larger than a record may be: it never will fit; the others still go.
+                        self._report(TallyError("value_too_large", f"dropped a {event.get('type')} event: {e.message}"))
+                    done += 1
+            except BaseException:
+                with self._lock:
+                    if batch is not None:
+                        self._buffer.put_back(batch)
+                    self._events[:0] = events[done:]
+                raise
             self._writer.commit()
             self._last_write_at = time.monotonic()
         if self._sender is not None:
             self._sender.wake()
+
+    def _start_thread(self) -> None:
+        with self._write_lock:
+            if self._thread is None:
+                thread = threading.Thread(target=self._loop, name=f"tally-flush-{self.id}", daemon=True)
+                thread.start()
+                self._thread = thread
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child (os.fork, a DataLoader worker): the parent's file, fd, queued data,
+        flush thread and sender stay the parent's. What the child logs goes to a writer of its own,
+        opened on its first write as a second process resuming the run would (a ``run`` record with
+        ``resumed: true``); nothing is written when the child logs nothing. Locks are new: another
+        thread of the parent may have held them at the fork."""
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._buffer = PointBuffer()
+        self._events = []
+        self._console_lines = ConsoleLines()
+        self._writer.abandon()
+        self._sender = None
+        self._thread = None
+        self._pid = os.getpid()
+        self._needs_writer = True
+
+    def _open_own_writer(self) -> None:
+        """A forked child's writer (under ``_write_lock``)."""
+        now = _now_ms()
+        writer_id = new_writer_id()
+        writer = SpoolWriter(self.dir, self.id, writer_id, self._writer.max_body_bytes)
+        event = dict(self._run_event)
+        event.update(
+            at=now,
+            writer={**event["writer"], "id": writer_id, "pid": self._pid, "startedAt": now},
+            config=dict(self.config),
+            resumed=True,
+            resume="allow",  # the run exists: a store takes this writer as a resume, never as run_exists
+            system={**event["system"], "pid": self._pid} if isinstance(event.get("system"), dict) else event.get("system"),
+        )
+        writer.event(event)
+        writer.commit()
+        self._writer = writer
+        self._needs_writer = False
+        if self._target is not None:
+            from .remote import start_sender
+
+            quiet, self._quiet = self._quiet, True  # the parent told the run's URL already
+            try:
+                self._sender = start_sender(self, self._target, writer_id, writer.path)
+            finally:
+                self._quiet = quiet
 
     def _loop(self) -> None:
         while True:

@@ -48,17 +48,32 @@ def check_key(key: Any) -> str:
 
 
 def check_step(step: Any) -> int:
-    if type(step) is float and step.is_integer():
-        step = int(step)
-    elif type(step) is not int:
-        # numpy and torch integers: an int in all but type.
-        index = getattr(step, "__index__", None)
-        if isinstance(step, bool) or index is None:
-            raise TallyError("invalid_step", f"step must be an integer from 0 to 2^53-1; got {describe(step)}")
-        step = index()
+    """A step as an int: an int, a whole float (``5.0``, ``numpy.float64(5.0)``: TS takes any integral
+    number), or a scalar with ``__index__`` (numpy and torch integers)."""
+    if type(step) is not int:
+        if isinstance(step, bool):
+            raise _bad_step(step)
+        if isinstance(step, float):
+            if not step.is_integer():
+                raise _bad_step(step)
+            step = int(step)
+        else:
+            index = getattr(step, "__index__", None)
+            if index is None:
+                raise _bad_step(step)
+            try:
+                step = index()
+            except (TypeError, ValueError, OverflowError):
+                raise _bad_step(step) from None  # e.g. a torch float tensor: it has __index__, and refuses it
+            if type(step) is not int:
+                step = int(step)
     if step < 0 or step > MAX_STEP:
-        raise TallyError("invalid_step", f"step must be an integer from 0 to 2^53-1; got {describe(step)}")
+        raise _bad_step(step)
     return step
+
+
+def _bad_step(step: Any) -> TallyError:
+    return TallyError("invalid_step", f"step must be an integer from 0 to 2^53-1; got {describe(step)}")
 
 
 def check_value(key: str, value: Any) -> float:

@@ -100,3 +100,20 @@ def test_an_unreachable_server_falls_back_to_the_local_spool(tmp_path):
                            resolve_local=_new)
     assert e.value.code == "server_unreachable"
     assert "ECONNREFUSED" in e.value.message and "check that the server is up" in e.value.message
+
+
+def test_resume_by_id_without_a_project_resumes_in_the_runs_own_project(tmp_path, shared, monkeypatch):
+    import tally
+
+    server, target, spool = shared
+    monkeypatch.delenv("TALLY_PROJECT", raising=False)
+    found = resolve_remote_run(target, project="default", name=None, run_id=spool.run_id, resume="must",
+                               dir=str(tmp_path / "b"), resolve_local=_not_found, project_given=False)
+    assert (found.project, found.last_step) == ("p", 9)
+    # The same through init, on a machine whose spool has never seen the run.
+    run = tally.init(id=spool.run_id, resume="must", server_url=server.url, api_key=target.api_key,
+                     dir=str(tmp_path / "machine-b"), quiet=True, capture=False)
+    assert (run.project, run.resumed, run.step) == ("p", True, 10)
+    run.log({"loss": 10.0})
+    run.finish(timeout=60)
+    assert server.series(target.api_key, spool.run_id, "loss")["steps"][-1] == 10

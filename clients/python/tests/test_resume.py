@@ -99,3 +99,23 @@ def test_system_metrics_do_not_count_towards_the_resumed_step(tally_dir):
     run._log_system({"system/cpu": 1.0}, run._created_at + 60_000)
     run.finish()
     assert tally.init(project="p", dir=tally_dir, id="sys", resume="must").step == 1
+
+
+@pytest.mark.parametrize("env_project", [None, "other"])
+def test_resume_by_id_without_a_project_resumes_in_the_runs_own_project(tally_dir, tally_cli, monkeypatch, env_project):
+    # As TS (resolve.ts): no project argument, the run found by its id is resumed where it is,
+    # whatever TALLY_PROJECT or the default would name.
+    if env_project is None:
+        monkeypatch.delenv("TALLY_PROJECT", raising=False)
+    else:
+        monkeypatch.setenv("TALLY_PROJECT", env_project)
+    make(tally_dir, id="own")
+    again = tally.init(dir=tally_dir, id="own", resume="must")
+    assert (again.project, again.resumed, again.step) == ("p", True, 2)
+    again.log({"loss": 0.25})
+    again.finish()
+    assert tally_cli("series", "own", "loss", dir=tally_dir)["steps"] == [0, 1, 2]
+    # A project asked for is still checked, and a name is still looked up in that project only.
+    with pytest.raises(tally.TallyError) as e:
+        tally.init(project="other", dir=tally_dir, id="own", resume="allow")
+    assert e.value.code == "invalid_argument"

@@ -135,3 +135,80 @@ def test_system_metrics_do_not_move_the_users_step(tally_dir, tally_cli):
     run.finish()
     assert tally_cli("series", run.id, "loss", dir=tally_dir)["steps"] == [0, 1]
     assert tally_cli("series", run.id, "system/cpu", dir=tally_dir)["steps"] == [5]
+
+
+class _FailingTensor:
+    """A tensor whose __float__ raises (a CUDA device-side assert), not one of the errors Tally checks for."""
+
+    def __float__(self) -> float:
+        raise RuntimeError("CUDA error: device-side assert triggered")
+
+
+def test_a_value_that_raises_in_float_leaves_the_batch_whole(tally_dir, tally_cli):
+    run = tally.init(project="p", dir=tally_dir, id="flaky", capture=False)
+    run.log({"a": 0.0, "b": 0.0})
+    for data in ({"a": 1.0, "b": _FailingTensor()}, {"b": _FailingTensor(), "c": 1.0}, {"a": _FailingTensor()}):
+        with pytest.raises(RuntimeError):
+            run.log(data)
+    assert run.step == 1  # nothing of the failed calls counts
+    for i in range(1, 100):
+        run.log({"a": float(i), "b": float(i)})
+    run.finish()
+    got = tally_cli("run", "flaky", dir=tally_dir)
+    assert got["status"] == "finished" and got["lastStep"] == 99
+    for key in ("a", "b"):
+        series = tally_cli("series", "flaky", key, dir=tally_dir)
+        assert series["steps"] == list(range(100)) and series["values"] == [float(i) for i in range(100)]
+    with pytest.raises(AssertionError, match='no metric \\\\"c\\\\"'):  # the failed call's new key is gone too
+        tally_cli("series", "flaky", "c", dir=tally_dir)
+
+
+def test_a_batch_larger_than_one_record_is_written_as_several(tally_dir, tally_cli):
+    # As /tmp/review-py/big.py: 4 KiB stands in for the format's 256 MiB (a huge burst, a stalled disk).
+    run = tally.init(project="p", dir=tally_dir, id="big", capture=False, flush_interval=3600, max_record_bytes=4096)
+    run.result("best", 0.9)
+    for i in range(1000):
+        run.log({"a": float(i)})
+    run.flush()
+    run.log({"a": 1000.0})
+    run.finish()
+    points = [r for r in iter_spool_file(run.spool_path) if r.kind == KIND_POINTS]
+    assert len(points) > 2
+    got = tally_cli("run", "big", dir=tally_dir)
+    assert got["status"] == "finished" and got["results"] == {"best": 0.9}
+    series = tally_cli("series", "big", "a", dir=tally_dir)
+    assert series["steps"] == list(range(1001)) and series["values"] == [float(i) for i in range(1001)]
+
+
+def test_an_event_larger_than_a_record_is_dropped_and_told_the_rest_is_written(tally_dir, tally_cli):
+    told = []
+    run = tally.init(project="p", dir=tally_dir, id="ev", capture=False, flush_interval=3600, max_record_bytes=4096, on_error=told.append)
+    run.log({"a": 1.0})
+    run.summary["huge"] = "x" * 10_000
+    run.result("best", 0.5)
+    run.finish()
+    assert [e.code for e in told] == ["value_too_large"]
+    got = tally_cli("run", "ev", dir=tally_dir)
+    assert got["status"] == "finished" and got["results"] == {"best": 0.5} and "huge" not in got["summary"]
+
+
+def test_an_interrupted_flush_puts_what_it_took_back(tally_dir, tally_cli):
+    run = tally.init(project="p", dir=tally_dir, id="intr", capture=False, flush_interval=3600)
+    run.log({"a": 0.0, "b": 0.0})
+    run.result("best", 1.0)
+    points = run._writer.points
+
+    def interrupted(batch):
+        run._writer.points = points
+        raise KeyboardInterrupt  # Ctrl-C while flush() encodes
+
+    run._writer.points = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        run.flush()
+    run.log({"b": 1.0, "c": 1.0})
+    run.finish()
+    got = tally_cli("run", "intr", dir=tally_dir)
+    assert got["results"] == {"best": 1.0}
+    assert tally_cli("series", "intr", "a", dir=tally_dir)["steps"] == [0]
+    assert tally_cli("series", "intr", "b", dir=tally_dir)["values"] == [0.0, 1.0]
+    assert tally_cli("series", "intr", "c", dir=tally_dir)["steps"] == [1]

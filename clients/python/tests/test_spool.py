@@ -87,3 +87,65 @@ def test_run_index_and_last_step_ignore_system_metrics(tmp_path):
     w.points(batch(7))  # step 7 has loss; step 8 only system/cpu
     w.close()
     assert scan_run_spool(str(tmp_path / "spool" / "run1")) == 7
+
+
+def _rows_of(path):
+    from tally.spool import KIND_POINTS, iter_spool_file
+
+    return [r for r in iter_spool_file(path) if r.kind == KIND_POINTS]
+
+
+def test_a_batch_larger_than_a_record_is_split_into_records_of_the_limit(tmp_path):
+    from tally.buffer import PointBuffer
+
+    buf = PointBuffer()
+    for step in range(1000):
+        keys = ["a", "b"] if step % 2 else ["a", "c"]
+        for k in keys:
+            buf.key_index.append(buf.ids[k] if k in buf.ids else buf.add_key(k))
+            buf.values.append(step + 0.5)
+        buf.steps.append(step)
+        buf.times.append(1.7e12 + step)
+        buf.counts.append(2)
+    wide = ["w%d" % i for i in range(1000)]  # one row wider than a record: continued at the same step
+    for k in wide:
+        buf.key_index.append(buf.add_key(k))
+        buf.values.append(7.0)
+    buf.steps.append(1000)
+    buf.times.append(1.7e12)
+    buf.counts.append(len(wide))
+    expected = buf.take().rows()
+    rebuilt = PointBuffer()  # take() emptied buf: rebuild the same batch from its rows
+    for row in expected:
+        for k, v in row["values"].items():
+            rebuilt.key_index.append(rebuilt.ids[k] if k in rebuilt.ids else rebuilt.add_key(k))
+            rebuilt.values.append(v)
+        rebuilt.steps.append(row["step"])
+        rebuilt.times.append(row["time"])
+        rebuilt.counts.append(len(row["values"]))
+    w = SpoolWriter(str(tmp_path), "run1", "writer1", max_body_bytes=4096)
+    w.points(rebuilt.take())
+    w.close()
+    records = _rows_of(w.path)
+    assert len(records) > 10
+    assert [r.seq for r in records] == list(range(1, len(records) + 1))
+    with open(w.path, "rb") as f:
+        data = f.read()
+    at = len(MAGIC)
+    while at < len(data):  # every record within the limit
+        length = int.from_bytes(data[at : at + 4], "little")
+        assert length <= 4096
+        at += 8 + length
+    got = [row for r in records for row in r.points.rows()]
+    merged = {}
+    for row in got:  # rows split mid-row come back as two rows of the same step and time
+        merged.setdefault((row["step"], row["time"]), {}).update(row["values"])
+    assert [{"step": s, "time": t, "values": v} for (s, t), v in merged.items()] == expected
+    assert all(len(r.points.keys) < 1003 for r in records)  # each part carries only its own keys
+
+
+def test_a_batch_that_fits_is_one_record(tmp_path):
+    w = SpoolWriter(str(tmp_path), "run1", "writer1", max_body_bytes=4096)
+    w.points(batch())
+    w.close()
+    assert len(_rows_of(w.path)) == 1

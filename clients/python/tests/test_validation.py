@@ -109,3 +109,53 @@ def test_error_codes_are_the_typescript_list():
 
     ts = (Path(__file__).resolve().parents[3] / "packages" / "sdk" / "src" / "errors.ts").read_text()
     assert tuple(re.findall(r"^  (\w+): '\1',$", ts, re.M)) == tally.ERROR_CODES
+
+
+class _Float64(float):
+    """numpy.float64 is a float subclass: what a step computed with numpy is."""
+
+
+class _Int64:
+    """numpy/torch integer scalars: not ints, but they have __index__."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __index__(self) -> int:
+        return self.n
+
+
+class _FloatTensor:
+    """A torch float tensor has __index__ and refuses it with TypeError."""
+
+    def __index__(self) -> int:
+        raise TypeError("only integer tensors of a single element can be converted to an index")
+
+
+def test_whole_floats_and_index_scalars_are_steps(run):
+    run.log({"a": 1}, step=5.0)
+    run.log({"a": 2}, step=_Float64(6.0))
+    run.log({"a": 3}, step=_Int64(7))
+    assert run.step == 8
+    run.flush()
+    rows = [row for r in iter_spool_file(run.spool_path) if r.kind == KIND_POINTS for row in r.points.rows()]
+    assert [row["step"] for row in rows] == [5, 6, 7]
+
+
+@pytest.mark.parametrize("step", [_Float64(1.5), _Float64(math.nan), _FloatTensor(), _Int64(-1)])
+def test_bad_step_scalars(run, step):
+    assert code_of(lambda: run.log({"a": 1}, step=step)) == "invalid_step"
+
+
+def test_numpy_steps(run):
+    np = pytest.importorskip("numpy")
+    run.log({"a": 1}, step=np.float64(5.0))
+    run.log({"a": 1}, step=np.int64(6))
+    assert run.step == 7
+    assert code_of(lambda: run.log({"a": 1}, step=np.float64(6.5))) == "invalid_step"
+
+
+def test_result_on_a_finished_run_says_finished_before_checking_its_arguments(tally_dir):
+    r = tally.init(project="p", dir=tally_dir)
+    r.finish()
+    assert code_of(lambda: r.result("", "not a number")) == "run_finished"

@@ -31,13 +31,15 @@ class RemoteRun:
 
 
 def resolve_remote_run(target: RemoteTarget, *, project: str, name: Optional[str], run_id: Optional[str],
-                       resume: Optional[str], dir: str, resolve_local: Callable[[], T]) -> Union[RemoteRun, T]:
+                       resume: Optional[str], dir: str, resolve_local: Callable[[], T],
+                       project_given: bool = True) -> Union[RemoteRun, T]:
     """The run ``init`` opens in remote mode. With ``resume`` 'allow' or 'must' and an id or
     a name, the server says whether the run exists and where it stands; otherwise, or when the
     server has no such run, ``resolve_local()`` (the local-mode resolution) decides. When the
     server cannot be reached, the local spool stands in for it if it has the run.
 
-    ``project``, ``name`` and ``run_id`` must be checked already.
+    ``project``, ``name`` and ``run_id`` must be checked already. ``project_given=False`` (init had
+    no project): a run found by its id is resumed in its own project, as TS does.
 
     Example::
 
@@ -49,6 +51,8 @@ def resolve_remote_run(target: RemoteTarget, *, project: str, name: Optional[str
     lookup = lookup_by_id(target, run_id) if run_id is not None else lookup_by_name(target, project, name or "")
     what = f"id {run_id}" if run_id is not None else f'name "{name}"'
     if isinstance(lookup, ServerRun):
+        if run_id is not None and not project_given:
+            project = lookup.project  # found by its id, with no project asked for: resumed in its own project
         return _resume_found(lookup, project, name, dir)
     if lookup is None:
         try:
@@ -105,8 +109,8 @@ def resolve_remote(options: Any, dir: Optional[str], target: RemoteTarget) -> An
     root = tally_dir(dir)
     o = options
     found = resolve_remote_run(target, project=o.project, name=o.name, run_id=o.id, resume=o.resume, dir=root,
-                               resolve_local=lambda: resolve_local(o, dir))
+                               resolve_local=lambda: resolve_local(o, dir), project_given=o.project_given)
     if not isinstance(found, RemoteRun):
         return found
-    return ResolvedRun(found.id, o.project, found.name, o.group, o.tags, o.description, o.config, root, True,
+    return ResolvedRun(found.id, found.project, found.name, o.group, o.tags, o.description, o.config, root, True,
                        found.last_step, found.created_at)

@@ -37,10 +37,10 @@ def _le(a: array) -> bytes:
     return b.tobytes()
 
 
-def _seal(body: bytes) -> bytes:
+def _seal(body: bytes, max_body: int = MAX_BODY_BYTES) -> bytes:
     length = len(body)
-    if length > MAX_BODY_BYTES:
-        raise TallyError("spool_io", f"a spool record of {length} bytes exceeds the {MAX_BODY_BYTES}-byte limit; log smaller values")
+    if length > max_body:
+        raise TallyError("spool_io", f"a spool record of {length} bytes exceeds the {max_body}-byte limit; log smaller values")
     return _RECORD_HEAD.pack(length, zlib.crc32(body)) + body
 
 
@@ -48,8 +48,9 @@ def _padding(n: int) -> bytes:
     return _ZEROS[: (-n) & 7]
 
 
-def encode_event(seq: int, event: Dict[str, Any]) -> bytes:
-    """One event record; non-finite numbers inside it are tagged.
+def encode_event(seq: int, event: Dict[str, Any], max_body: int = MAX_BODY_BYTES) -> bytes:
+    """One event record; non-finite numbers inside it are tagged. Raises ``spool_io`` past
+    ``max_body`` bytes (an event cannot be split).
 
     Example::
 
@@ -57,11 +58,12 @@ def encode_event(seq: int, event: Dict[str, Any]) -> bytes:
     """
     data = jsonvalue.encode_utf8(jsonvalue.dumps(event))
     head = _EVENT_HEAD.pack(seq, KIND_EVENT, len(data))
-    return _seal(head + data + _padding(len(head) + len(data)))
+    return _seal(head + data + _padding(len(head) + len(data)), max_body)
 
 
-def encode_points(seq: int, batch: PointsBatch) -> bytes:
-    """One points record of ``batch`` (arrays of typecodes d, d, I, I, d).
+def encode_points(seq: int, batch: PointsBatch, max_body: int = MAX_BODY_BYTES) -> bytes:
+    """One points record of ``batch`` (arrays of typecodes d, d, I, I, d); see :func:`split_points`
+    for batches larger than one record.
 
     Example::
 
@@ -87,7 +89,93 @@ def encode_points(seq: int, batch: PointsBatch) -> bytes:
     ]
     size = len(head) + 20 * len(batch.steps) + 12 * len(batch.values) + len(keys)
     parts.append(_padding(size))
-    return _seal(b"".join(parts))
+    return _seal(b"".join(parts), max_body)
+
+
+def points_body_bytes(batch: PointsBatch) -> int:
+    """The body size of ``batch`` as one points record."""
+    keys = sum(2 + len(k.encode("utf-8")) for k in batch.keys)
+    size = BODY_HEADER_BYTES + POINTS_HEADER_BYTES + 20 * len(batch.steps) + 12 * len(batch.values) + keys
+    return size + ((-size) & 7)
+
+
+def split_points(batch: PointsBatch, max_body: int = MAX_BODY_BYTES) -> List[PointsBatch]:
+    """``batch`` cut into batches that each fit one record of at most ``max_body`` bytes
+    (docs/spool-format.md: a writer splits larger batches). Rows are kept whole where they fit;
+    a row too large for one record goes on in the next with the same step and time. Each part
+    carries only the keys it uses.
+
+    Example::
+
+        records = [encode_points(seq + i, part) for i, part in enumerate(split_points(batch))]
+    """
+    if points_body_bytes(batch) <= max_body:
+        return [batch]
+    key_bytes = [2 + len(k.encode("utf-8")) for k in batch.keys]
+    budget = max_body - BODY_HEADER_BYTES - POINTS_HEADER_BYTES - 7  # 7: the most padding can take
+    parts: List[PointsBatch] = []
+    part = _Part()
+    p = 0
+    for r in range(len(batch.steps)):
+        step, at = batch.steps[r], batch.times[r]
+        open_row = False
+        for _ in range(batch.counts[r]):
+            key = batch.key_index[p]
+            cost = 12 + (0 if key in part.local else key_bytes[key]) + (0 if open_row else 20)
+            if part.size + cost > budget and part.values:
+                if open_row:
+                    part.end_row()
+                parts.append(part.batch(batch.keys))
+                part = _Part()
+                open_row = False
+                cost = 12 + key_bytes[key] + 20
+            if cost > budget:
+                raise TallyError("spool_io", f"one value of key {batch.keys[key][:40]!r} does not fit a {max_body}-byte record")
+            if not open_row:
+                part.begin_row(step, at)
+                open_row = True
+            part.push(key, batch.values[p], cost)
+            p += 1
+        if open_row:
+            part.end_row()
+    if part.values:
+        parts.append(part.batch(batch.keys))
+    return parts
+
+
+class _Part:
+    __slots__ = ("local", "keys", "steps", "times", "counts", "key_index", "values", "size", "_row_start")
+
+    def __init__(self) -> None:
+        self.local: Dict[int, int] = {}
+        self.keys: List[int] = []
+        self.steps = array("d")
+        self.times = array("d")
+        self.counts = array(U32)
+        self.key_index = array(U32)
+        self.values = array("d")
+        self.size = 0
+        self._row_start = 0
+
+    def begin_row(self, step: float, at: float) -> None:
+        self.steps.append(step)
+        self.times.append(at)
+        self._row_start = len(self.values)
+
+    def push(self, key: int, value: float, cost: int) -> None:
+        local = self.local.get(key)
+        if local is None:
+            local = self.local[key] = len(self.keys)
+            self.keys.append(key)
+        self.key_index.append(local)
+        self.values.append(value)
+        self.size += cost
+
+    def end_row(self) -> None:
+        self.counts.append(len(self.values) - self._row_start)
+
+    def batch(self, names: List[str]) -> PointsBatch:
+        return PointsBatch([names[k] for k in self.keys], self.steps, self.times, self.counts, self.key_index, self.values)
 
 
 def encode_header() -> bytes:

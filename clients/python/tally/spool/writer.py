@@ -6,8 +6,8 @@ import os
 from typing import Any, Dict, List
 
 from ..errors import TallyError
-from .codec import encode_event, encode_header, encode_points
-from .format import RUN_INDEX_FILE, SPOOL_FILE_SUFFIX, PointsBatch
+from .codec import encode_event, encode_header, encode_points, split_points
+from .format import MAX_BODY_BYTES, RUN_INDEX_FILE, SPOOL_FILE_SUFFIX, PointsBatch
 
 
 def spool_dir(tally_dir: str) -> str:
@@ -37,7 +37,9 @@ class SpoolWriter:
         w.close()
     """
 
-    def __init__(self, tally_dir: str, run_id: str, writer_id: str) -> None:
+    def __init__(self, tally_dir: str, run_id: str, writer_id: str, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        # The largest record body this writer makes: the format's 256 MiB; smaller in tests.
+        self.max_body_bytes = max_body_bytes
         run_dir = os.path.join(spool_dir(tally_dir), run_id)
         try:
             os.makedirs(run_dir, exist_ok=True)
@@ -70,14 +72,17 @@ class SpoolWriter:
 
     def event(self, event: Dict[str, Any]) -> None:
         # Encode first: an event that cannot be encoded must not use up a sequence number.
-        record = encode_event(self._seq + 1, event)
+        record = encode_event(self._seq + 1, event, self.max_body_bytes)
         self._seq += 1
         self._pending.append(record)
 
     def points(self, batch: PointsBatch) -> None:
-        record = encode_points(self._seq + 1, batch)
-        self._seq += 1
-        self._pending.append(record)
+        """Queue ``batch`` as one points record, or as several when it is larger than one record may
+        be. All are encoded before any is queued: when encoding raises, nothing was queued."""
+        parts = split_points(batch, self.max_body_bytes)
+        records = [encode_points(self._seq + 1 + i, part, self.max_body_bytes) for i, part in enumerate(parts)]
+        self._seq += len(records)
+        self._pending.extend(records)
 
     def commit(self) -> None:
         """Write every queued record. Raises ``spool_io`` (records stay queued) when the write fails."""
@@ -111,6 +116,18 @@ class SpoolWriter:
             (getattr(os, "fdatasync", None) or os.fsync)(self._fd)
         except OSError:
             pass  # the bytes are in the page cache: a process crash loses nothing; retried next time
+
+    def abandon(self) -> None:
+        """Forget the file without writing to it: what a forked child does with its parent's
+        writer, whose file and offsets stay the parent's."""
+        if self._closed:
+            return
+        self._closed = True
+        self._pending = []
+        try:
+            os.close(self._fd)
+        except OSError:
+            pass
 
     def close(self) -> None:
         """Commit, sync and close. Safe to call twice."""
