@@ -133,6 +133,9 @@ def _forget_in_child() -> None:
     # up the parent's file and, if the child logs, writes a file of its own. The runs stay
     # tracked so that the child's exit writes what it logged and ends its own writer (a child
     # that logged nothing writes nothing).
+    # The facades' buffers registered before the fork are the parent's to hand over: drained
+    # in the child too, their values would be logged twice.
+    del _drains[:]
     for run in list(_active):
         try:
             run._after_fork_in_child()

@@ -259,6 +259,31 @@ def test_a_forked_child_never_writes_its_parents_file(tally_dir, tally_cli, run_
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork here")
+def test_a_forked_child_that_exits_normally_leaves_a_facades_buffer_to_the_parent(tally_dir, tally_cli, run_python):
+    # Tora's buffer, filled before the fork, is the parent's to hand over at its exit; drained
+    # in the child as well, the same values would be logged a second time by a second writer.
+    run_python(
+        """
+import os, sys
+from tally.tora import Tora
+client = Tora.create_experiment("forked", max_buffer_len=25)
+for i in range(5):
+    client.log("loss", float(i), step=i)
+pid = os.fork()
+if pid == 0:
+    sys.exit(0)
+os.waitpid(pid, 0)
+print(client.experiment_id)
+""",
+        dir=tally_dir,
+    )
+    (run,) = tally_cli("runs", "default", dir=tally_dir)
+    files = glob.glob(os.path.join(tally_dir, "spool", run["id"], "*.tsp"))
+    assert len(files) == 1  # the child logged nothing and wrote nothing
+    assert tally_cli("series", run["id"], "loss", dir=tally_dir)["values"] == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork here")
 def test_a_forked_child_in_remote_mode_sends_its_own_writer_and_never_waits_for_the_parents_sender(tmp_path, run_python):
     from remote_support import Server, create_key
 
