@@ -11,8 +11,9 @@ import math
 import re
 from typing import Any, List
 
-_INDEX_KEY = re.compile(r"^(0|[1-9][0-9]*)$")
-_MAX_INDEX = 2**32 - 2
+from ..jsonvalue import js_key_order
+from ..jsonvalue import js_number as finite_js_number
+
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # Control characters and lone surrogates: JavaScript escapes both (well-formed JSON.stringify).
 _NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\ud800-\udfff]')
@@ -36,32 +37,12 @@ def js_number(x: float) -> str:
 
     Example::
 
-        >>> [js_number(v) for v in (1.0, 1e21, 1e-7, 0.000001, -0.0, 123456789012345680000.0)]
-        ['1', '1e+21', '1e-7', '0.000001', '0', '123456789012345680000']
+        >>> [js_number(v) for v in (1.0, 1e21, 1e-7, 0.000001, -0.0, float("nan"))]
+        ['1', '1e+21', '1e-7', '0.000001', '0', 'null']
     """
     if math.isnan(x) or math.isinf(x):
         return "null"
-    if x == 0:
-        return "0"
-    sign = "-" if x < 0 else ""
-    text = repr(abs(float(x)))  # shortest round-trip digits, like JavaScript's
-    mantissa, _, exp = text.partition("e")
-    whole, _, frac = mantissa.partition(".")
-    digits = (whole + frac).lstrip("0")
-    # n: where the decimal point sits relative to the first significant digit (0.d1d2… × 10^n)
-    n = len(whole) + (int(exp) if exp else 0)
-    n -= len(whole + frac) - len((whole + frac).lstrip("0"))
-    digits = digits.rstrip("0") or "0"
-    k = len(digits)
-    if k <= n <= 21:
-        return sign + digits + "0" * (n - k)
-    if 0 < n <= 21:
-        return sign + digits[:n] + "." + digits[n:]
-    if -6 < n <= 0:
-        return sign + "0." + "0" * (-n) + digits
-    e = n - 1
-    head = digits[0] + ("." + digits[1:] if k > 1 else "")
-    return f"{sign}{head}e{'+' if e >= 0 else '-'}{abs(e)}"
+    return finite_js_number(float(x))
 
 
 def js_string(s: str) -> str:
@@ -71,11 +52,7 @@ def js_string(s: str) -> str:
 
 def js_keys(obj: dict) -> List[str]:
     """The order JavaScript gives an object's own keys: array indexes ascending, then the rest as inserted."""
-    index = [k for k in obj if _INDEX_KEY.match(k) and int(k) <= _MAX_INDEX]
-    if not index:
-        return list(obj)
-    taken = set(index)
-    return sorted(index, key=int) + [k for k in obj if k not in taken]
+    return js_key_order(list(obj))
 
 
 def _escape(m: "re.Match[str]") -> str:
