@@ -1,19 +1,16 @@
 """Fixtures every Python client test may use: a Tally directory, the real TypeScript CLI reading it
-back, and Python scripts run in real child processes."""
+back, Python scripts run in real child processes, and a real ``tally serve``. What they run is in
+support.py and remote_support.py, for tests that want it outside a fixture."""
 from __future__ import annotations
 
-import json
-import os
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Iterator
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-CLI = REPO / "packages" / "server" / "dist" / "cli" / "main.js"
+from remote_support import Server, start_server
+from support import CLI, REPO, python_env, run_cli, run_python_script, spawn_python_script  # noqa: F401 (re-exported)
 
 
 @pytest.fixture
@@ -24,56 +21,10 @@ def tally_dir(tmp_path: Path) -> str:
     return str(d)
 
 
-def run_cli(*args: str, dir: str, json_output: bool = True, env: Optional[Dict[str, str]] = None) -> Any:
-    """Run ``node packages/server/dist/cli/main.js ARGS --dir DIR [--json]``; the parsed JSON (or text)."""
-    if not CLI.exists():
-        pytest.fail(f"{CLI} is missing: run `npm run build` at the repository root first")
-    argv = ["node", str(CLI), *args, "--dir", dir] + (["--json"] if json_output else [])
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
-    if proc.returncode != 0:
-        raise AssertionError(f"tally {' '.join(args)} exited {proc.returncode}: {proc.stderr or proc.stdout}")
-    return json.loads(proc.stdout) if json_output else proc.stdout
-
-
 @pytest.fixture
 def tally_cli() -> Callable[..., Any]:
     """``tally_cli("run", run_id, dir=d)``: what the TypeScript CLI reads from the directory, as JSON."""
     return run_cli
-
-
-def python_env(dir: Optional[str] = None, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    if dir is not None:
-        env["TALLY_DIR"] = dir
-    env.update(extra or {})
-    return env
-
-
-def run_python_script(code: str, *, dir: Optional[str] = None, env: Optional[Dict[str, str]] = None, timeout: float = 120, check: bool = True, cwd: Optional[str] = None) -> subprocess.CompletedProcess:
-    """Run ``code`` (dedented) in a child Python process with ``TALLY_DIR=dir``."""
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=python_env(dir, env),
-        cwd=cwd,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"child exited {proc.returncode}:\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
-    return proc
-
-
-def spawn_python_script(code: str, *, dir: Optional[str] = None, env: Optional[Dict[str, str]] = None, cwd: Optional[str] = None) -> subprocess.Popen:
-    """Start ``code`` in a child Python process (stdout and stderr piped, text) and return at once."""
-    return subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=python_env(dir, env),
-        cwd=cwd,
-    )
 
 
 @pytest.fixture
@@ -86,3 +37,12 @@ def run_python() -> Callable[..., subprocess.CompletedProcess]:
 def spawn_python() -> Callable[..., subprocess.Popen]:
     """``spawn_python(code, dir=d)``: start a script in a child process and get its Popen."""
     return spawn_python_script
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """A started ``tally serve`` with its store in tmp_path/server and a writer key as ``server.key``;
+    killed after the test."""
+    s = start_server(str(tmp_path / "server"))
+    yield s
+    s.kill()

@@ -12,8 +12,10 @@ import urllib.error
 import urllib.request
 from typing import Any, List, Optional, Tuple
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-CLI = os.path.join(REPO, "packages", "server", "dist", "cli", "main.js")
+import support
+
+REPO = str(support.REPO)
+CLI = str(support.CLI)
 
 
 def free_port() -> int:
@@ -45,6 +47,7 @@ class Server:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: Optional[subprocess.Popen] = None
+        self.key: Optional[str] = None
 
     def start(self) -> "Server":
         self.proc = subprocess.Popen(
@@ -80,6 +83,15 @@ class Server:
         status, body = self.get(key, f"/api/v1/runs/{run_id}/series?key={metric}")
         assert status == 200, body
         return body
+
+
+def start_server(dir: str) -> Server:
+    """A started server with its store in ``dir`` (made here) and a writer key as ``.key``."""
+    server = Server(dir)
+    os.makedirs(server.dir)
+    server.key = create_key(server.dir)
+    server.start()
+    return server
 
 
 def eventually(what: str, probe, timeout: float = 60.0):

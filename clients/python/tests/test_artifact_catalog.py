@@ -13,8 +13,8 @@ import tally.spool.reader as reader
 from tally.artifacts import Artifact, find_version
 from tally.spool import read_spool_events
 
-from conftest import run_cli
-from remote_support import Server, create_key, node
+from support import run_cli
+from remote_support import node, start_server
 
 QUIET = {"quiet": True, "capture": False}
 
@@ -130,10 +130,8 @@ def test_a_python_run_and_a_typescript_run_in_one_project_number_alike(tally_dir
 
 
 def test_remote_mode_reads_versions_through_the_server(tmp_path: Path) -> None:
-    server = Server(str(tmp_path / "server"))
-    os.makedirs(server.dir)
-    key = create_key(server.dir)
-    server.start()
+    server = start_server(str(tmp_path / "server"))
+    key = server.key
     try:
         told: list = []
 

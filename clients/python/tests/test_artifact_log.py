@@ -14,17 +14,13 @@ import tally
 from tally.artifacts import Artifact
 from tally.errors import TallyError
 
-REPO = Path(__file__).resolve().parents[3]
-CLI = REPO / "packages" / "server" / "dist" / "cli" / "main.js"
+from support import REPO, run_cli
+
 SDK = REPO / "packages" / "sdk" / "dist" / "index.js"
 
 
 def cli(tally_dir: Path, *args: str) -> Any:
-    if not CLI.exists():
-        pytest.fail(f"{CLI} is missing: run `npm run build` at the repository root first")
-    done = subprocess.run(["node", str(CLI), *args, "--dir", str(tally_dir), "--json"], capture_output=True, timeout=120)
-    assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
-    return json.loads(done.stdout)
+    return run_cli(*args, dir=str(tally_dir))
 
 
 def blob_files(tally_dir: Path) -> list:

@@ -14,7 +14,8 @@ from tally.artifacts.blobs import store_bytes_blob, store_file_blob
 from tally.artifacts.jsjson import js_stringify
 from tally.errors import TallyError
 
-REPO = Path(__file__).resolve().parents[3]
+from support import REPO
+
 SDK_ARTIFACTS = REPO / "packages" / "sdk" / "dist" / "artifacts" / "index.js"
 
 

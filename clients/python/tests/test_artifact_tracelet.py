@@ -17,7 +17,8 @@ from tally.tracelet.artifacts import (
     file_artifact,
 )
 
-REPO = Path(__file__).resolve().parents[3]
+from support import REPO
+
 TS_TRACELET = REPO / "packages" / "sdk" / "dist" / "tracelet" / "tracelet-artifact.js"
 
 

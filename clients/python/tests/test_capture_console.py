@@ -4,13 +4,10 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
-import tally
 from tally.console_lines import MAX_LINE_CHARS, ConsoleLines
 
-# Where this tally was imported from, for the child process to import the same.
-CLIENT = str(Path(tally.__file__).resolve().parents[1])
+from support import CLIENT  # where this tally was imported from, for the child process to import the same
 
 
 def test_splits_writes_at_newlines_keeping_empty_lines_and_crlf_as_one_newline():

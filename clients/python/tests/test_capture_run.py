@@ -13,9 +13,8 @@ import pytest
 
 import tally
 
-ROOT = Path(__file__).resolve().parents[3]
-CLI = ROOT / 'packages' / 'server' / 'dist' / 'cli' / 'main.js'
-CLIENT = str(Path(tally.__file__).resolve().parents[1])
+from support import CLI, CLIENT
+
 ENV_SECRET = 'sekrit-env-value-4242'
 ARGV_SECRET = 'sk-argv-secret-7777'
 VISIBLE = 'visible-env-value-5151'

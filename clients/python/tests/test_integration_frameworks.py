@@ -5,9 +5,7 @@ real run read back through the TypeScript CLI. The real subclasses are checked o
 the package imports."""
 from __future__ import annotations
 
-import json
 import math
-import subprocess
 from argparse import Namespace
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,13 +18,7 @@ from tally.errors import TallyError
 from tally.integrations import lightning as tl
 from tally.integrations import transformers as tt
 
-REPO = Path(__file__).resolve().parents[3]
-CLI = REPO / "packages" / "server" / "dist" / "cli" / "main.js"
-
-
-def cli(dir: Path, *args: str) -> Any:
-    out = subprocess.run(["node", str(CLI), *args, "--dir", str(dir), "--json"], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+from support import cli
 
 
 class Args:

@@ -16,11 +16,11 @@ import tally
 from tally.errors import TallyError
 from tally.integrations import tensorboard
 
+from support import REPO, cli
+
 tensorboardX = pytest.importorskip("tensorboardX")  # installed by the test script
 from tensorboardX.proto.event_pb2 import Event  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[3]
-CLI = REPO / "packages" / "server" / "dist" / "cli" / "main.js"
 SERVER = REPO / "packages" / "server" / "dist" / "index.js"
 
 
@@ -78,11 +78,6 @@ def read_events(logdir: Path) -> List[Tuple[str, int, Any]]:
                 elif v.metadata.plugin_data.plugin_name:
                     found.append((v.tag, event.step, v.metadata.plugin_data.plugin_name))
     return found
-
-
-def cli(dir: Path, *args: str) -> Any:
-    out = subprocess.run(["node", str(CLI), *args, "--dir", str(dir), "--json"], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
 
 
 def markdown_values(dir: Path, run_id: str) -> List[Dict[str, Any]]:

@@ -285,12 +285,10 @@ print(client.experiment_id)
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork here")
 def test_a_forked_child_in_remote_mode_sends_its_own_writer_and_never_waits_for_the_parents_sender(tmp_path, run_python):
-    from remote_support import Server, create_key
+    from remote_support import start_server
 
-    server = Server(str(tmp_path / "server"))
-    os.makedirs(server.dir)
-    key = create_key(server.dir)
-    server.start()
+    server = start_server(str(tmp_path / "server"))
+    key = server.key
     try:
         run_python(
             f"""

@@ -2,25 +2,21 @@
 local spool standing in when the server cannot be reached."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tally.errors import TallyError
 from tally.remote import remote_target, start_sender
 from tally.remote.resume import RemoteRun, resolve_remote_run
 
-from remote_support import Server, create_key, free_port
+from remote_support import free_port, start_server
 from test_remote_outage import Spool
 
 
 @pytest.fixture
 def shared(tmp_path):
     """A server holding run "outage" of project p with steps 0…9, logged from machine A."""
-    server = Server(str(tmp_path / "server"))
-    os.makedirs(server.dir)
-    key = create_key(server.dir)
-    server.start()
+    server = start_server(str(tmp_path / "server"))
+    key = server.key
     spool = Spool(str(tmp_path / "machine-a"))
     for step in range(10):
         spool.log(step, float(step))

@@ -18,16 +18,6 @@ from tally.remote import sync_spool
 from remote_support import Server, create_key, free_port
 
 
-@pytest.fixture
-def server(tmp_path):
-    s = Server(str(tmp_path / "server"))
-    os.makedirs(s.dir)
-    s.key = create_key(s.dir)
-    s.start()
-    yield s
-    s.kill()
-
-
 def remote(server, tmp_path, sub="client", **kw):
     told = kw.pop("told", [])
     return tally.init(project="p", server_url=server.url, api_key=server.key, dir=str(tmp_path / sub),
@@ -71,14 +61,20 @@ def test_logging_through_a_server_restart_loses_nothing(tmp_path, server):
     assert server.get(server.key, f"/api/v1/runs/{run.id}")[1]["status"] == "finished"
 
 
-def test_a_server_unreachable_from_the_start(tmp_path):
+def before_the_server(tmp_path, told):
+    """A key and a server not started yet, and a remote run of tmp_path/client that tells ``told``."""
     dir = str(tmp_path / "server")
     os.makedirs(dir)
     key = create_key(dir)
     server = Server(dir, free_port())
-    told = []
     run = tally.init(project="p", server_url=server.url, api_key=key, dir=str(tmp_path / "client"), capture=False,
                      quiet=True, on_error=told.append)
+    return server, key, run
+
+
+def test_a_server_unreachable_from_the_start(tmp_path):
+    told = []
+    server, key, run = before_the_server(tmp_path, told)
     try:
         for step in range(50):
             run.log({"loss": float(step)})
@@ -95,13 +91,8 @@ def test_a_server_unreachable_from_the_start(tmp_path):
 
 
 def test_a_run_that_ends_while_the_server_is_down_is_sent_by_sync(tmp_path):
-    dir = str(tmp_path / "server")
-    os.makedirs(dir)
-    key = create_key(dir)
-    server = Server(dir, free_port())
     told = []
-    run = tally.init(project="p", server_url=server.url, api_key=key, dir=str(tmp_path / "client"), capture=False,
-                     quiet=True, on_error=told.append)
+    server, key, run = before_the_server(tmp_path, told)
     for step in range(20):
         run.log({"loss": float(step)})
     run.finish(timeout=0.5)

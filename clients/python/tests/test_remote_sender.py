@@ -7,14 +7,12 @@ import json
 import math
 import os
 
-import pytest
-
 from tally.errors import TallyError
 from tally.remote import Sender, remote_target
 from tally.remote.records import FILE_START, find_offset, read_slice, seq_at, slice_records
 from tally.remote.sidecar import read_sidecar, sidecar_path
 
-from remote_support import Server, create_key, eventually, node
+from remote_support import create_key, eventually, node
 
 
 def ts_spool(dir: str, steps: int, project: str = "p") -> str:
@@ -33,16 +31,6 @@ process.stdout.write(run.id)
 def spool_file(dir: str, run_id: str) -> str:
     (path,) = glob.glob(os.path.join(dir, "spool", run_id, "*.tsp"))
     return path
-
-
-@pytest.fixture
-def server(tmp_path):
-    s = Server(str(tmp_path / "server"))
-    os.makedirs(s.dir)
-    s.key = create_key(s.dir)
-    s.start()
-    yield s
-    s.kill()
 
 
 def test_ships_a_spool_file_exactly_once(tmp_path, server):

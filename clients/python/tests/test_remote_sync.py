@@ -1,7 +1,6 @@
 """sync_spool ships what a local spool holds to a real ``tally serve``, once."""
 from __future__ import annotations
 
-import os
 import subprocess
 
 import pytest
@@ -9,18 +8,8 @@ import pytest
 from tally.errors import TallyError
 from tally.remote import sync_spool
 
-from remote_support import CLI, Server, create_key, free_port
+from remote_support import CLI, free_port
 from test_remote_sender import ts_spool
-
-
-@pytest.fixture
-def server(tmp_path):
-    s = Server(str(tmp_path / "server"))
-    os.makedirs(s.dir)
-    s.key = create_key(s.dir)
-    s.start()
-    yield s
-    s.kill()
 
 
 def test_sync_ships_every_run_or_one_project_once(tmp_path, server):

@@ -5,7 +5,7 @@ import pytest
 
 import tally
 
-from conftest import run_cli
+from support import run_cli
 
 
 def make(tally_dir, **options):

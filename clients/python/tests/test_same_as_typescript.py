@@ -6,7 +6,8 @@ import math
 import subprocess
 
 import tally
-from conftest import REPO
+
+from support import REPO
 
 TS_SCRIPT = """
 import { init, Table, Histogram, Markdown } from '%(sdk)s'

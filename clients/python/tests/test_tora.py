@@ -2,11 +2,6 @@
 the buffer; load_experiment; one test per Tora rule."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -15,21 +10,7 @@ import tally
 import tally.tora as tora
 from tally.tora import Tora, ToraError
 
-REPO = Path(__file__).resolve().parents[3]
-CLI = REPO / "packages" / "server" / "dist" / "cli" / "main.js"
-
-
-def cli(dir: Path, *args: str):
-    out = subprocess.run(["node", str(CLI), *args, "--dir", str(dir), "--json"], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
-
-
-def run_script(dir: Path, source: str) -> str:
-    env = {**os.environ, "TALLY_DIR": str(dir), "TALLY_CAPTURE": "0"}
-    env.pop("TALLY_SERVER_URL", None)
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(source)], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+from support import cli, run_child, run_script
 
 
 def test_seed_global_functions_log_into_tally(tmp_path: Path) -> None:
@@ -112,8 +93,6 @@ def test_class_buffers_up_to_max_buffer_len_and_log_metrics_shares_a_step(tmp_pa
 def test_buffer_reaches_the_run_when_the_script_dies_of_an_exception(tmp_path: Path) -> None:
     # The reviewer's tora_exc.py: lifecycle's excepthook ends the run before atexit would have
     # drained the buffer, so the drain must be registered with lifecycle.before_end.
-    env = {**os.environ, "TALLY_DIR": str(tmp_path), "TALLY_CAPTURE": "0", "PYTHONUNBUFFERED": "1"}
-    env.pop("TALLY_SERVER_URL", None)
     source = """
         from tally.tora import Tora
         client = Tora.create_experiment("exp", quiet=True)
@@ -122,7 +101,7 @@ def test_buffer_reaches_the_run_when_the_script_dies_of_an_exception(tmp_path: P
         print(client.experiment_id, flush=True)
         raise RuntimeError("boom")
     """
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(source)], env=env, capture_output=True, text=True, timeout=120)
+    done = run_child(tmp_path, source, env={"PYTHONUNBUFFERED": "1"})
     assert done.returncode == 1 and "RuntimeError: boom" in done.stderr
     run_id = done.stdout.strip()
     run = cli(tmp_path, "run", run_id)

@@ -3,11 +3,6 @@ TS CLI; settings and TRACELET_*; backends; captures; artifacts; SummaryWriter in
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -17,19 +12,7 @@ import tally.tracelet as tracelet
 from tally.tracelet import ArtifactType, Experiment, ExperimentConfig
 from tally.tracelet._settings import capture_options, resolve_settings
 
-REPO = Path(__file__).resolve().parents[3]
-CLI = REPO / "packages" / "server" / "dist" / "cli" / "main.js"
-
-
-def cli(dir: Path, *args: str):
-    out = subprocess.run(["node", str(CLI), *args, "--dir", str(dir), "--json"], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
-
-
-def run_script(dir: Path, source: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TALLY_DIR": str(dir), "TALLY_CAPTURE": "0"}
-    env.pop("TALLY_SERVER_URL", None)
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(source)], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+from support import cli, run_child
 
 
 # Seed 001's examples ("Usage Examples"), verbatim but for the import lines: `import tracelet`
@@ -120,7 +103,7 @@ STAND_IN_NOTICE = "Tally has no mlflow backend; its data goes to Tally"
 
 def test_seed_basic_usage_logs_into_tally(tmp_path: Path) -> None:
     (tmp_path / "model.pth").write_bytes(b"weights")
-    done = run_script(tmp_path / "tally", BASIC_USAGE + "print(experiment.id)\n", tmp_path)
+    done = run_child(tmp_path / "tally", BASIC_USAGE + "print(experiment.id)\n", tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stderr.count(STAND_IN_NOTICE) == 1
     run_id = done.stdout.strip()
@@ -135,7 +118,7 @@ def test_seed_basic_usage_logs_into_tally(tmp_path: Path) -> None:
 
 
 def test_seed_advanced_configuration_logs_into_one_tally_backend(tmp_path: Path) -> None:
-    done = run_script(tmp_path, ADVANCED_CONFIGURATION, tmp_path)
+    done = run_child(tmp_path, ADVANCED_CONFIGURATION, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Tally has no mlflow, wandb backend; their data goes to Tally" in done.stderr
     lines = done.stdout.splitlines()
@@ -151,7 +134,7 @@ def test_seed_context_manager_usage(tmp_path: Path) -> None:
     # The seed leaves train_epoch to the reader; the script defines one before the example.
     prelude = "def train_epoch():\n    train_epoch.calls = getattr(train_epoch, 'calls', 0) + 1\n    return 1 / train_epoch.calls\n"
     epilogue = "assert tracelet.get_active_experiment() is None\nprint(exp.id)\n"
-    done = run_script(tmp_path, prelude + CONTEXT_MANAGER_USAGE + epilogue, tmp_path)
+    done = run_child(tmp_path, prelude + CONTEXT_MANAGER_USAGE + epilogue, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stderr.count(STAND_IN_NOTICE) == 1
     run_id = done.stdout.strip()
@@ -169,7 +152,7 @@ def test_seed_type_hints_import_paths(tmp_path: Path) -> None:
         "tracelet.stop_logging()\n"
         "print(exp.id)\n"
     )
-    done = run_script(tmp_path, TYPE_HINTS + use, tmp_path)
+    done = run_child(tmp_path, TYPE_HINTS + use, tmp_path)
     assert done.returncode == 0, done.stderr
     assert cli(tmp_path, "run", done.stdout.strip())["config"] == {"lr": 0.1, "optimizer": "adam"}
 
@@ -348,12 +331,10 @@ def test_artifacts_log_get_list(tmp_path: Path) -> None:
 
 
 def test_remote_experiments_read_the_projects_versions_through_the_server(tmp_path: Path) -> None:
-    from remote_support import Server, create_key
+    from remote_support import start_server
 
-    server = Server(str(tmp_path / "server"))
-    os.makedirs(server.dir)
-    key = create_key(server.dir)
-    server.start()
+    server = start_server(str(tmp_path / "server"))
+    key = server.key
     try:
         (tmp_path / "model.pth").write_bytes(b"14 bytes of it")
         remote = {"server_url": server.url, "api_key": key, "quiet": True}

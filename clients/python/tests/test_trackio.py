@@ -3,10 +3,6 @@ the TS CLI; rich values; show against a real `tally ui`; sync against a real `ta
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import textwrap
 import urllib.request
 from pathlib import Path
 
@@ -15,21 +11,7 @@ import pytest
 import tally
 import tally.trackio as trackio
 
-REPO = Path(__file__).resolve().parents[3]
-CLI = REPO / "packages" / "server" / "dist" / "cli" / "main.js"
-
-
-def cli(dir: Path, *args: str):
-    out = subprocess.run(["node", str(CLI), *args, "--dir", str(dir), "--json"], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
-
-
-def run_script(dir: Path, source: str) -> str:
-    env = {**os.environ, "TALLY_DIR": str(dir), "TALLY_CAPTURE": "0"}
-    env.pop("TALLY_SERVER_URL", None)
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(source)], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+from support import cli, run_script
 
 
 def runs(dir: Path, project: str):
@@ -272,12 +254,10 @@ def test_sync_needs_a_server(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_sync_copies_one_local_project_to_a_real_server(tmp_path: Path) -> None:
-    from remote_support import Server, create_key
+    from remote_support import start_server
 
-    server = Server(str(tmp_path / "server"))
-    os.makedirs(server.dir)
-    key = create_key(server.dir)
-    server.start()
+    server = start_server(str(tmp_path / "server"))
+    key = server.key
     try:
         local = tmp_path / "local"
         kept = trackio.init(project="my-project", name="a", dir=str(local), capture=False, quiet=True)

@@ -2,10 +2,6 @@
 wandb's step and commit rules; config and summary access; disabled mode."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -14,13 +10,7 @@ import pytest
 import tally
 import tally.wandb as wandb
 
-REPO = Path(__file__).resolve().parents[3]
-CLI = REPO / "packages" / "server" / "dist" / "cli" / "main.js"
-
-
-def cli(dir: Path, *args: str):
-    out = subprocess.run(["node", str(CLI), *args, "--dir", str(dir), "--json"], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+from support import cli, run_child, run_script
 
 
 def test_a_common_wandb_script(tmp_path: Path) -> None:
@@ -54,11 +44,7 @@ def test_a_common_wandb_script(tmp_path: Path) -> None:
         wandb.finish()
         """
     )
-    env = {**os.environ, "TALLY_DIR": str(tmp_path), "TALLY_CAPTURE": "0"}
-    env.pop("TALLY_SERVER_URL", None)
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    run_id = done.stdout.strip()
+    run_id = run_script(tmp_path, script).strip()
     run = cli(tmp_path, "run", run_id)
     assert run["name"] == "baseline" and run["group"] == "sweep-1" and run["tags"] == ["cnn"]
     assert run["description"] == "first try" and run["status"] == "finished"
@@ -90,12 +76,6 @@ def test_step_without_commit_stays_open_until_a_larger_step(tmp_path: Path) -> N
     assert e.value.code == "run_finished"
 
 
-def run_child(tmp_path: Path, source: str) -> "subprocess.CompletedProcess[str]":
-    env = {**os.environ, "TALLY_DIR": str(tmp_path), "TALLY_CAPTURE": "0", "PYTHONUNBUFFERED": "1"}
-    env.pop("TALLY_SERVER_URL", None)
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(source)], env=env, capture_output=True, text=True, timeout=120)
-
-
 def test_a_step_left_open_is_written_when_the_script_ends_without_finish(tmp_path: Path) -> None:
     # The reviewer's wb1.py: each step=N stays open until a larger step, so step 4 was lost at exit.
     done = run_child(
@@ -107,6 +87,7 @@ def test_a_step_left_open_is_written_when_the_script_ends_without_finish(tmp_pat
             wandb.log({"loss": 1.0/(step+1)}, step=step)
         print(wandb.run.id)
         """,
+        env={"PYTHONUNBUFFERED": "1"},
     )
     assert done.returncode == 0, done.stderr
     run_id = done.stdout.strip()
@@ -129,6 +110,7 @@ def test_values_logged_without_commit_are_written_at_exit(tmp_path: Path) -> Non
         wandb.log({"extra": 1.0}, commit=False)
         print(wandb.run.id)
         """,
+        env={"PYTHONUNBUFFERED": "1"},
     )
     assert done.returncode == 0, done.stderr
     run_id = done.stdout.strip()
@@ -147,6 +129,7 @@ def test_pending_values_are_written_when_the_script_dies_of_an_exception(tmp_pat
         print(wandb.run.id)
         raise RuntimeError("boom")
         """,
+        env={"PYTHONUNBUFFERED": "1"},
     )
     assert done.returncode == 1 and "RuntimeError: boom" in done.stderr
     run_id = done.stdout.strip()
