@@ -226,8 +226,12 @@ def test_a_forked_child_never_writes_its_parents_file(tally_dir, tally_cli, run_
     # As /tmp/review-py/fork2.py: the child used to write at the parent's stale offset, over the
     # records the parent wrote after the fork.
     run_python(FORK.replace("CHILD", child), dir=tally_dir)
-    files = sorted(glob.glob(os.path.join(tally_dir, "spool", "child", "*.tsp")), key=os.path.getmtime)
-    parent, children = files[-1], files[:-1]  # the parent ends last
+    files = glob.glob(os.path.join(tally_dir, "spool", "child", "*.tsp"))
+    # The parent's file is the one that created the run; a child's writer says it resumed it.
+    # (Modification times cannot tell them apart: both may end within one clock tick.)
+    opened = {f: next(iter(iter_spool_file(f))).event for f in files}
+    (parent,) = [f for f in files if opened[f]["resumed"] is False]
+    children = [f for f in files if f != parent]
     parent_records = list(iter_spool_file(parent))
     assert [r.event["type"] for r in parent_records if r.event is not None and r.event["type"] != "console"] == ["run", "status"]
     rows = [row for r in parent_records if r.points is not None for row in r.points.rows()]
