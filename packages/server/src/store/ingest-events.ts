@@ -375,9 +375,14 @@ export abstract class IngestState<R extends RunRow> {
             `writer ${this.writerId} sent status ${JSON.stringify(e.status)}; expected finished or failed`,
           )
         }
-        r.status = e.status
-        r.finished_at = e.at
-        r.error = e.error ?? null
+        // The latest end by the writers' clocks wins, whichever file the store took first: a
+        // process that ended before the run's last end (a forked worker, a DDP rank) does not
+        // overwrite it.
+        if (!endedLater(r, e.at)) {
+          r.status = e.status
+          r.finished_at = e.at
+          r.error = e.error ?? null
+        }
         this.closeWriter()
         break
       case 'meta':
@@ -452,9 +457,13 @@ export abstract class IngestState<R extends RunRow> {
       // or a concurrent request). Joining would overwrite their points.
       throw new TallyError('run_exists', `run id ${r.id} exists already; start with another id, or pass resume: 'allow' to continue it`)
     }
-    r.status = 'running'
-    r.finished_at = null
-    r.error = null
+    // A writer that joined before the run ended (a forked worker taken after its parent's
+    // file) leaves the end standing; one that starts after it resumes the run.
+    if (!endedLater(r, e.at)) {
+      r.status = 'running'
+      r.finished_at = null
+      r.error = null
+    }
     r.config = mergeJson(r.config, e.config)
     r.system = mergeJson(r.system, e.system)
     if (typeof e.name === 'string' && e.name !== '') r.name = e.name
@@ -544,4 +553,9 @@ export abstract class IngestState<R extends RunRow> {
     r.heartbeat_at = later(r.heartbeat_at, this.receivedAt ?? this.seenAt)
     r.updated_at = later(r.updated_at, this.updatedAt)
   }
+}
+
+/** Whether the run ended (finished or failed) after `at`, by the writers' clocks. */
+function endedLater(r: { status: string; finished_at: number | null }, at: number): boolean {
+  return r.status !== 'running' && r.finished_at !== null && r.finished_at > at
 }

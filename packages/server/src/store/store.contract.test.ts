@@ -205,6 +205,25 @@ for (const kind of STORE_KINDS) {
         expect(r).toMatchObject({ status: 'failed', finishedAt: T0 + 30, error: 'boom' })
       })
 
+      it("takes the run's latest end by the writers' clocks, whichever writer's file comes in first", async () => {
+        const store = await fresh()
+        // The parent finished at T0 + 50; a worker it forked joined at T0 + 5 and never wrote an
+        // end (os._exit). Taken afterwards, parent's file first, the run stays finished.
+        await run(store, 'w1', 'r1', [eventRecord(2, { type: 'status', at: T0 + 50, status: 'finished' })])
+        await store.ingest('w2', [
+          runRecord(1, { id: 'r1', resume: 'allow', resumed: true, at: T0 + 5 }, { id: 'w2', pid: 2 }),
+          seriesRecord(2, 'child', [0], [1]),
+        ])
+        expect(await store.getRun('r1')).toMatchObject({ status: 'finished', finishedAt: T0 + 50 })
+        // A worker that ended (finished) before the parent failed does not hide the failure.
+        await run(store, 'w3', 'r2', [eventRecord(2, { type: 'status', at: T0 + 60, status: 'failed', error: 'boom' })])
+        await store.ingest('w4', [
+          runRecord(1, { id: 'r2', resume: 'allow', resumed: true, at: T0 + 5 }, { id: 'w4', pid: 4 }),
+          eventRecord(2, { type: 'status', at: T0 + 20, status: 'finished' }),
+        ])
+        expect(await store.getRun('r2')).toMatchObject({ status: 'failed', finishedAt: T0 + 60, error: 'boom' })
+      })
+
       it('lets a resumed run continue its data through a second writer', async () => {
         const store = await fresh()
         await run(
