@@ -136,10 +136,3 @@ async function getJson(target: RemoteTarget, path: string): Promise<unknown> {
   if (answer.kind !== 'ok') throw answer.error
   return answer.body.list
 }
-
-/** `v3`, `latest`, an alias, or a digest: the version it names, if any. */
-export function findVersion(versions: readonly ArtifactVersion[], name: string, ref: string): ArtifactVersion | undefined {
-  const own = versions.filter((v) => v.name === name)
-  if (/^v\d+$/.test(ref)) return own.find((v) => v.version === Number(ref.slice(1)))
-  return own.findLast((v) => v.aliases.includes(ref)) ?? own.findLast((v) => v.digest === ref)
-}
